@@ -1,0 +1,49 @@
+"""Application factory: `create_app()` builds a configured app or refuses to start."""
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response
+
+from . import accounts, health, resources
+from .accounts.cli import accounts_cli
+from .config import load_config
+from .errors import register_error_handlers
+from .extensions import api, db, limiter, migrate
+from .security.access import audit_routes, declare_public_endpoints, enforce_declared_policy
+from .security.converters import PublicIdConverter
+from .security.guard import install_guard
+
+DOCS_ENDPOINTS = ("api-docs.openapi_json", "api-docs.openapi_swagger_ui")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Create the app; `config` overrides settings read from the environment."""
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app.config.from_mapping(load_config(app.instance_path, __name__, config))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.url_map.converters["public_id"] = PublicIdConverter
+
+    db.init_app(app)
+    migrate.init_app(app, db)
+    limiter.init_app(app)
+    api.init_app(app)
+    api.register_converter(PublicIdConverter, lambda _: {"type": "string", "format": "uuid"})
+    register_error_handlers(app)
+    for blueprint in (health.blp, *accounts.BLUEPRINTS, *resources.BLUEPRINTS):
+        api.register_blueprint(blueprint)
+    app.cli.add_command(accounts_cli)
+
+    install_guard()
+    declare_public_endpoints(app, *DOCS_ENDPOINTS)
+    enforce_declared_policy(app)
+    audit_routes(app)
+    app.after_request(_no_store)
+    return app
+
+
+def _no_store(response: Response) -> Response:
+    """API responses carry personal data: no caching, no content sniffing."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

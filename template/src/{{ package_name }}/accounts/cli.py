@@ -1,0 +1,69 @@
+"""`flask accounts ...`: create users and organizations and add members from a shell."""
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from ..extensions import db
+from ..security.guard import scoped_statements
+from .models import Membership, Organization, Role, User
+
+accounts_cli = AppGroup("accounts", help="Manage users, organizations and memberships.")
+
+
+def _user(email: str) -> User:
+    user = db.session.scalars(select(User).where(User.email == email.lower())).one_or_none()
+    if user is None:
+        raise click.ClickException(f"no user with email {email}")
+    return user
+
+
+@accounts_cli.command("create-user")
+@click.argument("email")
+@click.password_option()
+def create_user(email: str, password: str) -> None:
+    """Create a user; the password is prompted for.
+
+    Example: flask accounts create-user alice@example.com
+    """
+    if db.session.scalars(select(User).where(User.email == email.lower())).first():
+        raise click.ClickException(f"a user with email {email} already exists")
+    user = User(email=email.lower())
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"created user {user.public_id}")
+
+
+@accounts_cli.command("create-org")
+@click.argument("name")
+@click.option("--owner", "owner_email", required=True, help="Email of the owning user.")
+def create_org(name: str, owner_email: str) -> None:
+    """Create an organization owned by a user.
+
+    Example: flask accounts create-org Acme --owner alice@example.com
+    """
+    org = Organization(name=name)
+    db.session.add(Membership(org=org, user=_user(owner_email), role=Role.OWNER))
+    db.session.commit()
+    click.echo(f"created organization {org.public_id}")
+
+
+@accounts_cli.command("add-member")
+@click.argument("org_id", type=click.UUID)
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.MEMBER.value)
+def add_member(org_id: object, email: str, role: str) -> None:
+    """Add a user to an organization.
+
+    Example: flask accounts add-member <org-id> carol@example.com --role admin
+    """
+    with scoped_statements():
+        org = db.session.scalars(
+            select(Organization).where(Organization.public_id == org_id)
+        ).one_or_none()
+    if org is None:
+        raise click.ClickException(f"no organization {org_id}")
+    db.session.add(Membership(org=org, user=_user(email), role=Role(role)))
+    db.session.commit()
+    click.echo(f"added {email} to {org.name} as {role}")

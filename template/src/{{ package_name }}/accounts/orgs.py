@@ -1,0 +1,161 @@
+"""Organizations and their members. An organization is itself a scoped object:
+a non-member cannot tell it from one that does not exist."""
+
+import uuid
+from typing import Any
+
+from flask import abort
+from flask_smorest import Blueprint
+from sqlalchemy import ColumnElement
+
+from ..extensions import db
+from ..security.access import authenticated, org_admin, org_member, org_owner
+from ..security.repository import ScopedRepository
+from ..security.scope import Scope
+from .auth import find_user_by_email
+from .models import Membership, Organization, Role, User
+from .schemas import MemberIn, MemberOut, OrgIn, OrgOut, RoleIn
+from .service import check_role_change
+
+blp = Blueprint("orgs", __name__, url_prefix="/orgs", description="Organizations and members")
+
+
+class MyMemberships(ScopedRepository[Membership]):
+    """The caller's own memberships: one per organization it belongs to."""
+
+    model = Membership
+    scope_kind = "owner"
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        return [Membership.user_id == self.scope.user.id]
+
+
+class Members(ScopedRepository[Membership]):
+    """Memberships of the scope's organization, looked up by the member's public id."""
+
+    model = Membership
+
+    def select(self) -> Any:
+        return super().select().join(User, Membership.user_id == User.id)
+
+    def lookup(self, public_id: uuid.UUID) -> ColumnElement[bool]:
+        return User.public_id == public_id
+
+
+@blp.route("", methods=["POST"])
+@authenticated
+@blp.arguments(OrgIn, example={"name": "Acme"})
+@blp.response(201, OrgOut)
+def create_org(data: dict[str, str], *, scope: Scope) -> Membership:
+    """Create an organization; the caller becomes its owner."""
+    membership = Membership(org=Organization(name=data["name"]), user=scope.user, role=Role.OWNER)
+    db.session.add(membership)
+    db.session.commit()
+    return membership
+
+
+@blp.route("", methods=["GET"])
+@authenticated
+@blp.response(200, OrgOut(many=True))
+@blp.paginate()
+def list_orgs(pagination_parameters: Any, *, scope: Scope) -> list[Membership]:
+    """The organizations the caller belongs to, with its role in each."""
+    items, total = MyMemberships(scope).page(
+        pagination_parameters.page, pagination_parameters.page_size
+    )
+    pagination_parameters.item_count = total
+    return items
+
+
+@blp.route("/<public_id:org_id>", methods=["GET"])
+@org_member
+@blp.response(200, OrgOut)
+def get_org(*, scope: Scope) -> Membership:
+    """One organization the caller belongs to."""
+    return Members(scope).get(scope.user.public_id)
+
+
+@blp.route("/<public_id:org_id>", methods=["PATCH"])
+@org_admin
+@blp.arguments(OrgIn, example={"name": "Acme Corporation"})
+@blp.response(200, OrgOut)
+def update_org(data: dict[str, str], *, scope: Scope) -> Membership:
+    """Rename an organization (admins and owners)."""
+    assert scope.org is not None
+    scope.org.name = data["name"]
+    db.session.commit()
+    return Members(scope).get(scope.user.public_id)
+
+
+@blp.route("/<public_id:org_id>", methods=["DELETE"])
+@org_owner
+@blp.response(204)
+def delete_org(*, scope: Scope) -> None:
+    """Delete an organization and everything in it (owners)."""
+    db.session.delete(scope.org)
+    db.session.commit()
+
+
+@blp.route("/<public_id:org_id>/members", methods=["GET"])
+@org_member
+@blp.response(200, MemberOut(many=True))
+@blp.paginate()
+def list_members(pagination_parameters: Any, *, scope: Scope) -> list[Membership]:
+    """The members of an organization and their roles."""
+    items, total = Members(scope).page(pagination_parameters.page, pagination_parameters.page_size)
+    pagination_parameters.item_count = total
+    return items
+
+
+@blp.route("/<public_id:org_id>/members", methods=["POST"])
+@org_admin
+@blp.arguments(MemberIn, example={"email": "carol@example.com", "role": "member"})
+@blp.response(201, MemberOut)
+def add_member(data: dict[str, str], *, scope: Scope) -> Membership:
+    """Add an existing user to the organization (admins and owners)."""
+    assert scope.role is not None
+    role = Role(data["role"])
+    if role.rank > scope.role.rank:
+        abort(403, f"You cannot grant {role}: it is above your role.")
+    user = find_user_by_email(data["email"])
+    if user is None:
+        abort(422, "No account has this email.")
+    members = Members(scope)
+    if members.find(user.public_id) is not None:
+        abort(409, "This user is already a member.")
+    membership = members.add(Membership(user=user, role=role))
+    db.session.commit()
+    return membership
+
+
+@blp.route("/<public_id:org_id>/members/<public_id:user_id>", methods=["GET"])
+@org_member
+@blp.response(200, MemberOut)
+def get_member(user_id: uuid.UUID, *, scope: Scope) -> Membership:
+    """One member of the organization."""
+    return Members(scope).get(user_id)
+
+
+@blp.route("/<public_id:org_id>/members/<public_id:user_id>", methods=["PATCH"])
+@org_admin
+@blp.arguments(RoleIn, example={"role": "admin"})
+@blp.response(200, MemberOut)
+def change_role(data: dict[str, str], user_id: uuid.UUID, *, scope: Scope) -> Membership:
+    """Change a member's role (admins and owners, never their own)."""
+    member = Members(scope).get(user_id)
+    role = Role(data["role"])
+    check_role_change(scope, member, role)
+    member.role = role
+    db.session.commit()
+    return member
+
+
+@blp.route("/<public_id:org_id>/members/<public_id:user_id>", methods=["DELETE"])
+@org_member
+@blp.response(204)
+def remove_member(user_id: uuid.UUID, *, scope: Scope) -> None:
+    """Remove a member (admins and owners), or leave the organization yourself."""
+    member = Members(scope).get(user_id)
+    check_role_change(scope, member, None)
+    db.session.delete(member)
+    db.session.commit()

@@ -1,0 +1,113 @@
+"""ScopedRepository: the only way views reach owned rows.
+
+Every statement is built from the caller's scope: the id, the owner or organization and,
+for a child, the parent all stand in one WHERE clause. A row outside the scope is never
+fetched, so "someone else's" and "does not exist" cannot be told apart.
+"""
+
+import uuid
+from typing import Any, ClassVar, Generic, NoReturn, TypeVar
+
+from flask import abort
+from sqlalchemy import ColumnElement, Select, func, select
+
+from ..extensions import db
+from .audit import security_event
+from .guard import scoped_statements
+from .owned import OwnedByOrg
+from .scope import Scope, require_scope
+
+M = TypeVar("M", bound=Any)
+
+
+def not_found(object_id: uuid.UUID | None = None) -> NoReturn:
+    """Answer the uniform 404 and record the denial."""
+    security_event("access.not_found", object_id=object_id)
+    abort(404)
+
+
+def forbidden(object_id: uuid.UUID | None, reason: str) -> NoReturn:
+    """Answer 403 for an object the caller can see but may not change."""
+    security_event("access.forbidden", object_id=object_id, reason=reason)
+    abort(403, reason)
+
+
+class ScopedRepository(Generic[M]):
+    """Queries on one scoped model, always restricted to a scope (and a parent, if any)."""
+
+    model: ClassVar[type]
+    scope_kind: ClassVar[str | None] = None  # the model's own `__scope__` unless set
+    parent_key: ClassVar[str | None] = None
+
+    def __init__(self, scope: Scope, parent: Any | None = None) -> None:
+        self.scope = require_scope(scope)
+        kind = self.scope_kind or self.model.__scope__
+        if kind != self.scope.kind:
+            raise TypeError(f"{type(self).__name__} needs an {kind} scope, not {self.scope.kind}")
+        if (parent is None) != (self.parent_key is None):
+            raise TypeError(f"{type(self).__name__} needs exactly its parent, no more, no less")
+        self.parent = parent
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """The WHERE clause every statement of this repository carries."""
+        model = self.model
+        if self.scope.org is not None:
+            conditions = [model.org_id == self.scope.org.id]
+        else:
+            conditions = [model.owner_id == self.scope.user.id]
+        if self.parent_key is not None:
+            conditions.append(getattr(model, self.parent_key) == self.parent.id)
+        return conditions
+
+    def lookup(self, public_id: uuid.UUID) -> ColumnElement[bool]:
+        return self.model.public_id == public_id
+
+    def select(self) -> Select[tuple[M]]:
+        return select(self.model).where(*self.conditions())
+
+    def find(self, public_id: uuid.UUID) -> M | None:
+        """The object with this public id in the scope, or None."""
+        with scoped_statements():
+            return db.session.scalars(self.select().where(self.lookup(public_id))).one_or_none()
+
+    def get(self, public_id: uuid.UUID) -> M:
+        """The object with this public id in the scope, or the uniform 404."""
+        found = self.find(public_id)
+        if found is None:
+            not_found(public_id)
+        return found
+
+    def page(self, page: int, page_size: int) -> tuple[list[M], int]:
+        """One page of the scope's objects, oldest first, and the scope's total."""
+        query = self.select().order_by(self.model.id).limit(page_size)
+        query = query.offset((page - 1) * page_size)
+        with scoped_statements():
+            items = list(db.session.scalars(query))
+            total = db.session.scalar(select(func.count()).select_from(self.select().subquery()))
+        return items, total or 0
+
+    def add(self, obj: M) -> M:
+        """Attach a new object to the scope (and parent); ownership never comes from input."""
+        if self.scope.org is not None:
+            obj.org_id = self.scope.org.id
+            if isinstance(obj, OwnedByOrg):
+                obj.creator_id = self.scope.user.id
+        else:
+            obj.owner_id = self.scope.user.id
+        if self.parent_key is not None:
+            setattr(obj, self.parent_key, self.parent.id)
+        db.session.add(obj)
+        with scoped_statements():
+            db.session.flush()
+        return obj
+
+    def require_manage(self, obj: M) -> None:
+        """In an organization, only the creator or an admin may change or delete an object."""
+        if self.scope.org is not None and not self.scope.may_manage(obj.creator_id):
+            forbidden(obj.public_id, "only the creator or an admin may change this object")
+
+    def delete(self, obj: M) -> None:
+        self.require_manage(obj)
+        with scoped_statements():
+            db.session.delete(obj)
+            db.session.flush()
