@@ -7,11 +7,16 @@ never a stack trace. Every 404 has the same body, whatever its cause.
 
 import logging
 from http import HTTPStatus
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Flask, Response, jsonify, request
 from marshmallow import Schema, fields
-from werkzeug.exceptions import HTTPException, InternalServerError, UnsupportedMediaType
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    UnprocessableEntity,
+    UnsupportedMediaType,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +68,13 @@ def handle_http_error(exc: HTTPException) -> tuple[Response, int]:
 def handle_unexpected_error(exc: InternalServerError) -> tuple[Response, int]:
     logger.error("unhandled error", exc_info=exc.original_exception or exc)
     return jsonify(error_body(500, "Internal Server Error.")), 500
+
+
+def invalid_input(field: str, message: str) -> NoReturn:
+    """Answer 422 for one body field, in the shape request validation uses."""
+    error = UnprocessableEntity()
+    error.data = {"messages": {"json": {field: [message]}}}  # type: ignore[attr-defined]
+    raise error
 
 
 def require_json_body() -> None:

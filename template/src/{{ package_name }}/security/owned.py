@@ -1,4 +1,8 @@
-"""Ownership columns: mixing one of these in makes a model owner- or org-scoped."""
+"""Ownership columns: mixing one of these in makes a model owner- or org-scoped.
+
+A scoped model indexes (owner_id, id) or (org_id, id) itself: one index serves the
+scope's filter, the list order and the foreign key.
+"""
 
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -11,7 +15,7 @@ class OwnedByUser:
 
     @declared_attr
     def owner_id(cls) -> Mapped[int]:
-        return mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+        return mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
 
 
 class OwnedByOrg:
@@ -25,7 +29,7 @@ class OwnedByOrg:
 
     @declared_attr
     def org_id(cls) -> Mapped[int]:
-        return mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+        return mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
 
     @declared_attr
     def creator_id(cls) -> Mapped[int | None]:

@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Generic, NoReturn, TypeVar
 from flask import abort
 from sqlalchemy import ColumnElement, Select, func, select
 
+from ..errors import invalid_input
 from ..extensions import db
 from .audit import security_event
 from .guard import scoped_statements
@@ -100,6 +101,20 @@ class ScopedRepository(Generic[M]):
         with scoped_statements():
             db.session.flush()
         return obj
+
+    def resolve_reference(self, data: dict[str, Any], field: str) -> None:
+        """Replace `data[field]`, a public id, with the object it names in this scope.
+
+        A reference to someone else's object fails exactly like one to a missing object.
+        """
+        public_id = data.get(field)
+        if public_id is None:
+            return
+        found = self.find(public_id)
+        if found is None:
+            security_event("access.reference_not_found", object_id=public_id, reason=field)
+            invalid_input(field, "No such object.")
+        data[field] = found
 
     def require_manage(self, obj: M) -> None:
         """In an organization, only the creator or an admin may change or delete an object."""
