@@ -1,0 +1,107 @@
+"""Fixtures: a tagged template repository built from the working tree, projects rendered from it,
+and throwaway PostgreSQL databases.
+
+Everything renders from a temporary copy of `copier.yml` and `template/`, committed and tagged,
+so the tests see the working tree's template without the checkout having to be clean, and
+Copier records a commit that really exists.
+"""
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from tests.support import (
+    GIT_IDENTITY,
+    REPO,
+    SCOPECRAFT,
+    TEMPLATE_TAG,
+    git,
+    isolated_env,
+    output,
+    run,
+)
+
+
+@pytest.fixture(scope="session")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A HOME with no git identity and no Copier settings, shared by every subprocess."""
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture(scope="session")
+def env(home: Path) -> dict[str, str]:
+    """The environment for commands that need no git identity of their own."""
+    return isolated_env(home)
+
+
+@pytest.fixture(scope="session")
+def template_repo(tmp_path_factory: pytest.TempPathFactory, home: Path) -> Path:
+    """The working tree's template, committed and tagged in a fresh repository."""
+    repo = tmp_path_factory.mktemp("template") / "scopecraft"
+    repo.mkdir()
+    shutil.copy2(REPO / "copier.yml", repo / "copier.yml")
+    shutil.copytree(
+        REPO / "template",
+        repo / "template",
+        ignore=shutil.ignore_patterns("__pycache__", "*.py[co]", ".pytest_cache", ".ruff_cache"),
+    )
+    commit_env = isolated_env(home, **GIT_IDENTITY)
+    git(repo, commit_env, "init", "--quiet", "--initial-branch=main")
+    git(repo, commit_env, "add", "--all")
+    git(repo, commit_env, "commit", "--quiet", "--no-verify", "--message", "Template under test")
+    git(repo, commit_env, "tag", TEMPLATE_TAG)
+    return repo
+
+
+@pytest.fixture(scope="session")
+def project(
+    tmp_path_factory: pytest.TempPathFactory, template_repo: Path, env: dict[str, str]
+) -> Path:
+    """A project rendered once by the CLI, by a user with no git identity configured.
+
+    Tests must not change it; the ones that run code in it use `project_copy`.
+    """
+    dest = tmp_path_factory.mktemp("projects") / "notes-api"
+    done = run([SCOPECRAFT, "new-project", dest, "--template", template_repo], dest.parent, env)
+    assert done.returncode == 0, output(done)
+    return dest
+
+
+@pytest.fixture
+def project_copy(project: Path, tmp_path: Path) -> Path:
+    """A private copy of the rendered project, git history included, to run code in."""
+    return Path(shutil.copytree(project, tmp_path / project.name, symlinks=True))
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """The URL of a fresh, empty PostgreSQL database, dropped after the test.
+
+    The server comes from SCOPECRAFT_TEST_POSTGRES (an admin URL); without it the test is
+    skipped, or fails when SCOPECRAFT_REQUIRE_POSTGRES=1.
+    """
+    admin_url = os.environ.get("SCOPECRAFT_TEST_POSTGRES")
+    if not admin_url:
+        message = "SCOPECRAFT_TEST_POSTGRES is not set (scripts/postgres provides a server)"
+        if os.environ.get("SCOPECRAFT_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{message}, and SCOPECRAFT_REQUIRE_POSTGRES=1")
+        pytest.skip(message)
+
+    import psycopg
+    from psycopg import sql
+
+    name = f"scopecraft_test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
