@@ -17,8 +17,8 @@ from generator._errors import RenderError, UsageError
 _INPUT_ERROR_PREFIXES = ("Validation error for question", "Invalid choice for")
 
 
-def copy(src: str, dest: Path, data: dict[str, Any]) -> list[str]:
-    """Render the template at `src` (its HEAD) into `dest`; return Copier's warnings."""
+def copy(src: str, dest: Path, data: dict[str, Any], *, vcs_ref: str = "HEAD") -> list[str]:
+    """Render the template at `src` (at `vcs_ref`, a tag or HEAD) into `dest`; return warnings."""
     import copier
 
     return _run(
@@ -26,10 +26,33 @@ def copy(src: str, dest: Path, data: dict[str, Any]) -> list[str]:
         src_path=src,
         dst_path=dest,
         data=data,
-        vcs_ref="HEAD",
+        vcs_ref=vcs_ref,
         defaults=True,
         quiet=True,
         overwrite=False,
+        unsafe=False,
+        settings=copier.Settings(),
+    )
+
+
+def update(project: Path, data: dict[str, Any], *, to: str | None = None) -> list[str]:
+    """Re-render `project` with `data` as new answers, at its recorded template commit or at the
+    template version `to` (a tag).
+
+    User edits are kept by Copier's 3-way merge; where they overlap the template's changes, the
+    files are left with inline conflict markers (Copier still succeeds). Returns the warnings.
+    """
+    import copier
+
+    return _run(
+        copier.run_update,
+        dst_path=project,
+        data=data,
+        vcs_ref=copier.VcsRef.CURRENT if to is None else to,
+        defaults=True,
+        overwrite=True,
+        quiet=True,
+        conflict="inline",
         unsafe=False,
         settings=copier.Settings(),
     )

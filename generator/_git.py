@@ -14,8 +14,8 @@ _REDIRECTING_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")
 FALLBACK_IDENTITY = {"user.name": "Scopecraft", "user.email": "scopecraft@localhost"}
 
 
-def git(cwd: Path, *args: str, config: Mapping[str, str] | None = None) -> str:
-    """Run `git [-c KEY=VALUE]... ARGS` in `cwd` and return its stripped stdout."""
+def git(cwd: Path, *args: str, config: Mapping[str, str] | None = None, strip: bool = True) -> str:
+    """Run `git [-c KEY=VALUE]... ARGS` in `cwd` and return its stdout, stripped unless not."""
     options = [
         option for key, value in (config or {}).items() for option in ("-c", f"{key}={value}")
     ]
@@ -28,8 +28,11 @@ def git(cwd: Path, *args: str, config: Mapping[str, str] | None = None) -> str:
         raise GitError("git is not installed or not on PATH; Scopecraft needs it") from exc
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
-        raise GitError(f"git {args[0]} failed in {cwd}: {lines[-1]}")
-    return done.stdout.strip()
+        # git's own diagnosis is its first `fatal:` line; advice may follow it.
+        fatal = [line for line in lines if line.startswith("fatal: ")]
+        reason = fatal[0] if fatal else lines[-1]
+        raise GitError(f"git {args[0]} failed in {cwd}: {reason}")
+    return done.stdout.strip() if strip else done.stdout
 
 
 def repo_root(path: Path) -> Path | None:
@@ -50,8 +53,7 @@ def head_commit(repo: Path) -> str | None:
 
 def uncommitted_changes(repo: Path) -> list[str]:
     """`git status --porcelain` lines: modified, staged and untracked (not ignored) files."""
-    status = git(repo, "status", "--porcelain")
-    return status.splitlines() if status else []
+    return git(repo, "status", "--porcelain", strip=False).splitlines()
 
 
 def has_identity(repo: Path) -> bool:
@@ -67,7 +69,73 @@ def has_identity(repo: Path) -> bool:
 def init_and_commit_all(repo: Path, message: str) -> str:
     """Make `repo` a git repository on main with everything in one commit; return its hash."""
     git(repo, "init", "--quiet", "--initial-branch=main")
+    return commit_all(repo, message)
+
+
+def commit_all(repo: Path, message: str) -> str:
+    """Commit every change in `repo`, as the user or else as Scopecraft; return the hash.
+
+    Hooks are skipped: the commit holds generated code, which passes the project's own checks.
+    """
     git(repo, "add", "--all")
     identity = None if has_identity(repo) else FALLBACK_IDENTITY
     git(repo, "commit", "--quiet", "--no-verify", "--message", message, config=identity)
     return git(repo, "rev-parse", "HEAD")
+
+
+def clone(repo: Path, dest: Path) -> None:
+    """Clone `repo`'s HEAD into `dest` (a local clone hard-links the immutable objects)."""
+    git(dest.parent, "clone", "--quiet", str(repo), str(dest))
+
+
+def restore(repo: Path) -> None:
+    """Throw away every change since HEAD, including untracked files (not ignored ones)."""
+    git(repo, "reset", "--quiet", "--hard", "HEAD")
+    git(repo, "clean", "--quiet", "-fd")
+
+
+def staged_changes(repo: Path) -> list[tuple[str, str]]:
+    """Stage every change in `repo`; return (status letter A/M/D, path) for each file."""
+    git(repo, "add", "--all")
+    return _name_status(
+        git(repo, "diff", "--cached", "--name-status", "--no-renames", "-z", "HEAD", strip=False)
+    )
+
+
+def committed_changes(repo: Path, commit: str = "HEAD") -> list[tuple[str, str]]:
+    """(status letter A/M/D, path) for each file `commit` changed."""
+    return _name_status(
+        git(repo, "show", "--name-status", "--no-renames", "-z", "--format=", commit, strip=False)
+    )
+
+
+def _name_status(listing: str) -> list[tuple[str, str]]:
+    """Parse `--name-status -z` output: a status word then a path, each NUL-terminated."""
+    words = listing.lstrip("\n").split("\0")
+    return [(words[i][0], words[i + 1]) for i in range(0, len(words) - 1, 2) if words[i]]
+
+
+def conflicts(repo: Path) -> list[str]:
+    """Files an update left conflicted: unmerged, with a `.rej` beside them, or with markers."""
+    unmerged = _entries(git(repo, "ls-files", "--unmerged", "-z", strip=False))
+    found = {entry.split("\t", 1)[1] for entry in unmerged}
+    # Untracked files, ignored ones included, limited to *.rej.
+    found.update(_entries(git(repo, "ls-files", "--others", "-z", "--", "*.rej", strip=False)))
+    changed = _entries(git(repo, "diff", "--name-only", "-z", "HEAD", strip=False))
+    changed += _entries(git(repo, "ls-files", "--others", "--exclude-standard", "-z", strip=False))
+    for path in changed:
+        if path not in found and _has_conflict_markers(repo / path):
+            found.add(path)
+    return sorted(found)
+
+
+def _entries(listing: str) -> list[str]:
+    return [entry for entry in listing.split("\0") if entry]
+
+
+def _has_conflict_markers(path: Path) -> bool:
+    try:
+        content = path.read_bytes()
+    except OSError:
+        return False
+    return content.startswith(b"<<<<<<< ") or b"\n<<<<<<< " in content

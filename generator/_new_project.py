@@ -4,7 +4,7 @@ Everything that can be checked is checked before Copier runs, so a mistake write
 rendering starts, any failure removes what was written.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +12,10 @@ from generator import __version__, _copier, _git
 from generator._answers import ANSWERS_FILE, read_answers
 from generator._destination import check_destination, restored_on_failure
 from generator._errors import RenderError
+from generator._migrations import FIRST_REVISION, next_revision
 from generator._names import check_package_name, default_package_name, project_name_for
-from generator._source import resolve_template
+from generator._resources import Resource, build_resource, migration_entry, parse_resource_spec
+from generator._source import resolve_template, template_ref
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class NewProject:
     package: str | None = None
     template: str | None = None
     git: bool = True
+    resources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -35,13 +38,18 @@ class Plan:
     project_name: str
     template: str
     git: bool
+    resources: list[Resource] = field(default_factory=list)
+    migrations: list[dict[str, Any]] = field(default_factory=list)
+    # The template version to render: HEAD of the source, or the installed release's tag.
+    ref: str = "HEAD"
 
     def answers(self) -> dict[str, Any]:
         """The answers given to Copier; every render input is a question it records."""
         return {
             "package_name": self.package_name,
             "project_name": self.project_name,
-            "resources": [],
+            "resources": self.resources,
+            "migrations": self.migrations,
         }
 
 
@@ -70,19 +78,42 @@ def plan(request: NewProject) -> Plan:
         )
     else:
         package_name = check_package_name(request.package)
+    resources, migrations = plan_resources(request.resources)
+    template = resolve_template(request.template)
     return Plan(
         dest=dest,
         package_name=package_name,
         project_name=project_name_for(package_name),
-        template=resolve_template(request.template),
+        template=template,
         git=request.git,
+        resources=resources,
+        migrations=migrations,
+        ref=template_ref(template),
     )
+
+
+def plan_resources(specs: tuple[str, ...]) -> tuple[list[Resource], list[dict[str, Any]]]:
+    """The resources of `--resource SPEC`s and their create migrations.
+
+    Each resource is checked against those before it, so a parent or ref target comes first;
+    the migrations are chained from the template's own first revision.
+    """
+    resources: list[Resource] = []
+    migrations: list[dict[str, Any]] = []
+    down = FIRST_REVISION
+    for spec in specs:
+        resource = build_resource(parse_resource_spec(spec), resources)
+        resources.append(resource)
+        revision = next_revision([down])
+        migrations.append(migration_entry("create", resource, resources, revision, down))
+        down = revision
+    return resources, migrations
 
 
 def create(plan: Plan) -> Created:
     """Render, verify and commit the planned project; undo everything if a step fails."""
     with restored_on_failure(plan.dest):
-        warnings = _copier.copy(plan.template, plan.dest, plan.answers())
+        warnings = _copier.copy(plan.template, plan.dest, plan.answers(), vcs_ref=plan.ref)
         template_commit = verify(plan)
         project_commit = None
         if plan.git:
@@ -115,6 +146,11 @@ def report(created: Created) -> str:
     lines = [
         f"Created {plan.project_name} in {plan.dest}",
         f"  package   {plan.package_name}",
+        *(
+            f"  resource  {r['name']} ({r['scope']}-scoped"
+            + (f", under {r['parent']})" if r["parent"] else ")")
+            for r in plan.resources
+        ),
         f"  template  {plan.template} at {created.template_commit}",
     ]
     if created.project_commit:
@@ -128,5 +164,6 @@ def report(created: Created) -> str:
         f"  cd {plan.dest}",
         "  python -m venv .venv && . .venv/bin/activate && pip install -e '.[dev]'",
         "  python -m pytest",
+        f"  cp .env.example .env && flask --app {plan.package_name} db upgrade",
     ]
     return "\n".join(lines)

@@ -3,12 +3,13 @@
 Copier versions a template only when its source is a git repository root (or a URL, or a bundle),
 and records `_src_path` verbatim: a local source is therefore always passed as an absolute path.
 A dirty local repository is refused, because Copier would record a commit that exists only in its
-temporary clone (copier-org/copier#1943) and the project could never be updated.
+temporary clone (copier-org/copier#1943) and the project could never be updated. A git bundle file
+is a source too: an installed wheel carries one (see `_bundle`), and `--template` accepts one.
 """
 
 from pathlib import Path
 
-from generator import _git
+from generator import _bundle, _git
 from generator._errors import UsageError
 
 CONFIG_FILES = ("copier.yml", "copier.yaml")
@@ -19,19 +20,32 @@ _URL_PREFIXES = ("gh:", "gl:", "git@", "git+")
 def resolve_template(option: str | None) -> str:
     """The template source for Copier, which records it as `_src_path`.
 
-    That is `--template SRC` when given, else the source checkout this package runs from.
+    That is `--template SRC` when given, else the source checkout this package runs from, else
+    the bundle an installed wheel carries, placed under HOME and recorded in its `~/` form.
     """
     if option is None:
         checkout = source_checkout()
-        if checkout is None:
-            raise UsageError(
-                "this scopecraft is not running from a source checkout, so it has no template; "
-                "pass --template PATH_OR_URL"
-            )
-        return local_template(checkout)
+        if checkout is not None:
+            return local_template(checkout)
+        if _bundle.packaged_bundle() is not None:
+            return _bundle.install_packaged_bundle()
+        raise UsageError(
+            "this scopecraft is not running from a source checkout, so it has no template; "
+            "pass --template PATH_OR_URL"
+        )
     if is_url(option):
         return option
+    if Path(option).expanduser().is_file():
+        return local_bundle(option)
     return local_template(Path(option))
+
+
+def template_ref(source: str) -> str:
+    """The template version new projects get: this release's tag from the home bundle, else the
+    source's HEAD (a clean checkout, a bundle or a URL)."""
+    if source == _bundle.HOME_BUNDLE:
+        return _bundle.release_ref()
+    return "HEAD"
 
 
 def is_url(source: str) -> bool:
@@ -69,3 +83,20 @@ def local_template(path: Path) -> str:
             "exist"
         )
     return str(repo)
+
+
+def local_bundle(option: str) -> str:
+    """Check that `option` names a git bundle with a HEAD; keep a `~/` spelling, else absolute.
+
+    A bundle cannot be dirty: it holds commits only, so whatever Copier records exists in it.
+    """
+    path = Path(option).expanduser().resolve()
+    refs = _bundle.bundle_refs(path)
+    if refs is None:
+        raise UsageError(f"template {option} is a file but not a git bundle")
+    if "HEAD" not in refs:
+        raise UsageError(
+            f"template bundle {option} has no HEAD; create it with "
+            "`git bundle create FILE HEAD --tags`"
+        )
+    return option if option.startswith("~/") else str(path)

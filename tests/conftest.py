@@ -18,6 +18,7 @@ import pytest
 from tests.support import (
     GIT_IDENTITY,
     REPO,
+    RESOURCE_SPECS,
     SCOPECRAFT,
     TEMPLATE_TAG,
     git,
@@ -76,6 +77,31 @@ def project(
 def project_copy(project: Path, tmp_path: Path) -> Path:
     """A private copy of the rendered project, git history included, to run code in."""
     return Path(shutil.copytree(project, tmp_path / project.name, symlinks=True))
+
+
+@pytest.fixture(scope="session")
+def resources_project(
+    tmp_path_factory: pytest.TempPathFactory, template_repo: Path, env: dict[str, str]
+) -> Path:
+    """A project rendered once with RESOURCE_SPECS, by a user with no git identity.
+
+    Tests must not change it; the ones that run code in it use `resources_project_copy`.
+    """
+    dest = tmp_path_factory.mktemp("projects") / "notes-api"
+    resources = [option for spec in RESOURCE_SPECS for option in ("--resource", spec)]
+    done = run(
+        [SCOPECRAFT, "new-project", dest, "--template", template_repo, *resources],
+        dest.parent,
+        env,
+    )
+    assert done.returncode == 0, output(done)
+    return dest
+
+
+@pytest.fixture
+def resources_project_copy(resources_project: Path, tmp_path: Path) -> Path:
+    """A private copy of `resources_project`, git history included, to run code in."""
+    return Path(shutil.copytree(resources_project, tmp_path / "copy" / "notes-api", symlinks=True))
 
 
 @pytest.fixture

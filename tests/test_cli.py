@@ -23,14 +23,26 @@ from tests.support import (
 )
 
 
-def test_help_is_fast_and_shows_an_example(env: dict[str, str], tmp_path: Path) -> None:
-    for args in (["--help"], ["new-project", "--help"]):
-        started = time.monotonic()
-        done = run([SCOPECRAFT, *args], tmp_path, env)
-        elapsed = time.monotonic() - started
-        assert done.returncode == 0, output(done)
-        assert "Example: scopecraft new-project" in done.stdout
-        assert elapsed < 5, f"scopecraft {' '.join(args)} took {elapsed:.1f}s"
+@pytest.mark.parametrize(
+    ("args", "example"),
+    [
+        (["--help"], "new-project"),
+        (["new-project", "--help"], "new-project"),
+        (["add-resource", "--help"], "add-resource"),
+        (["remove-resource", "--help"], "remove-resource"),
+        (["update", "--help"], "update"),
+        (["doctor", "--help"], "doctor"),
+    ],
+)
+def test_help_is_fast_and_shows_an_example(
+    args: list[str], example: str, env: dict[str, str], tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    done = run([SCOPECRAFT, *args], tmp_path, env)
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, output(done)
+    assert f"Example: scopecraft {example}" in done.stdout
+    assert elapsed < 5, f"scopecraft {' '.join(args)} took {elapsed:.1f}s"
 
 
 def test_help_does_not_import_copier(env: dict[str, str], tmp_path: Path) -> None:
@@ -38,10 +50,11 @@ def test_help_does_not_import_copier(env: dict[str, str], tmp_path: Path) -> Non
         "import sys\n"
         "import generator.cli\n"
         "assert 'copier' not in sys.modules, 'importing generator.cli imported copier'\n"
-        "try:\n"
-        "    generator.cli.app(['new-project', '--help'], prog_name='scopecraft')\n"
-        "except SystemExit:\n"
-        "    pass\n"
+        "for command in ('new-project', 'add-resource', 'remove-resource', 'update', 'doctor'):\n"
+        "    try:\n"
+        "        generator.cli.app([command, '--help'], prog_name='scopecraft')\n"
+        "    except SystemExit:\n"
+        "        pass\n"
         "assert 'copier' not in sys.modules, '--help imported copier'\n"
     )
     done = run([sys.executable, "-c", probe], tmp_path, env)

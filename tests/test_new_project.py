@@ -3,9 +3,7 @@ passing its own test suite on SQLite and PostgreSQL, against the dependency rang
 
 import importlib.metadata
 import os
-import re
 import sqlite3
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,18 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
-from tests.support import GIT_IDENTITY, PACKAGE, RUFF, SCOPECRAFT, git, isolated_env, output, run
+from tests.support import (
+    GIT_IDENTITY,
+    PACKAGE,
+    RUFF,
+    SCOPECRAFT,
+    flask,
+    git,
+    isolated_env,
+    output,
+    run,
+    run_generated_suite,
+)
 
 
 def answers(project: Path) -> dict[str, Any]:
@@ -129,13 +138,6 @@ def _unmet(requirement: Requirement, extra: str = "") -> list[str]:
     return problems
 
 
-def run_generated_suite(project: Path, env: dict[str, str]) -> None:
-    done = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, env)
-    assert done.returncode == 0, output(done)
-    passed = re.search(r"(\d+) passed", done.stdout)
-    assert passed and int(passed.group(1)) > 0, output(done)
-
-
 def test_generated_suite_passes_on_sqlite(project_copy: Path, env: dict[str, str]) -> None:
     run_generated_suite(project_copy, env)
 
@@ -147,11 +149,7 @@ def test_generated_suite_passes_on_postgres(
 
 
 def db_upgrade(project: Path, env: dict[str, str], database_url: str) -> None:
-    flask_env = {**env, "PYTHONPATH": "src", "DATABASE_URL": database_url, "APP_ENV": "development"}
-    done = run(
-        [sys.executable, "-m", "flask", "--app", PACKAGE, "db", "upgrade"], project, flask_env
-    )
-    assert done.returncode == 0, output(done)
+    flask(project, env, database_url, "db", "upgrade")
 
 
 def test_migrations_upgrade_an_empty_sqlite_database(

@@ -10,7 +10,8 @@ from sqlalchemy.types import TypeDecorator
 
 config = context.config
 if config.config_file_name is not None:
-    fileConfig(config.config_file_name)
+    # Keep the app's loggers (the security events among them) when migrations run in-process.
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 migrate = current_app.extensions["migrate"]

@@ -64,6 +64,13 @@ def add_member(org_id: object, email: str, role: str) -> None:
         ).one_or_none()
     if org is None:
         raise click.ClickException(f"no organization {org_id}")
-    db.session.add(Membership(org=org, user=_user(email), role=Role(role)))
+    user = _user(email)
+    with scoped_statements():
+        taken = db.session.scalars(
+            select(Membership).where(Membership.org_id == org.id, Membership.user_id == user.id)
+        ).first()
+    if taken is not None:
+        raise click.ClickException(f"{email} is already a member of {org.name}")
+    db.session.add(Membership(org=org, user=user, role=Role(role)))
     db.session.commit()
     click.echo(f"added {email} to {org.name} as {role}")

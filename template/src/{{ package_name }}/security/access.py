@@ -146,4 +146,4 @@ def enforce_declared_policy(app: Flask) -> None:
         view = app.view_functions[request.url_rule.endpoint]
         if policy_of(view, request.method) is None:
             security_event("access.undeclared_route", reason=request.url_rule.endpoint)
-            not_found()
+            abort(404)

@@ -79,12 +79,15 @@ class ScopedRepository(Generic[M]):
         return found
 
     def page(self, page: int, page_size: int) -> tuple[list[M], int]:
-        """One page of the scope's objects, oldest first, and the scope's total."""
-        query = self.select().order_by(self.model.id).limit(page_size)
-        query = query.offset((page - 1) * page_size)
+        """One page of the scope's objects, oldest first, and the scope's total.
+
+        A page past the end is empty without a query, so no page number overflows the database.
+        """
+        offset = (page - 1) * page_size
+        query = self.select().order_by(self.model.id).limit(page_size).offset(offset)
         with scoped_statements():
-            items = list(db.session.scalars(query))
             total = db.session.scalar(select(func.count()).select_from(self.select().subquery()))
+            items = list(db.session.scalars(query)) if offset < (total or 0) else []
         return items, total or 0
 
     def add(self, obj: M) -> M:

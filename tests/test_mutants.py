@@ -1,0 +1,480 @@
+"""The mutation operators of `scopecraft verify`, on small sources: each finds its target by
+what the code does and changes exactly that, in a user's edited code too."""
+
+import ast
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy
+
+from generator import _mutants
+from generator._mutants import MissingTarget, Mutant, ProjectSource, find_mutants
+from tests.support import REPO
+
+TEMPLATE_PACKAGE = REPO / "template" / "src" / "{{ package_name }}"
+# The ownership core, read from the template as it ships.
+CORE = {
+    f"security/{name}": (TEMPLATE_PACKAGE / "security" / name).read_text(encoding="utf-8")
+    for name in ("repository.py", "access.py", "principal.py", "converters.py", "audit.py")
+}
+INIT = """
+def create_app():
+    app = Flask(__name__)
+    declare_public_endpoints(app, *DOCS_ENDPOINTS)
+    return app
+"""
+NOTE_MODEL = '''
+class Note(PublicId, OwnedByUser, db.Model):
+    __tablename__ = "notes"
+    title: Mapped[str] = mapped_column(String(200))
+
+
+class Notes(ScopedRepository[Note]):
+    """Notes in the caller's scope."""
+
+    model = Note
+'''
+TASK_MODEL = """
+class Task(PublicId, OwnedByOrg, db.Model):
+    __tablename__ = "tasks"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+
+
+class Tasks(ScopedRepository[Task]):
+    model = Task
+    parent_key = "project_id"
+"""
+NOTE_SCHEMAS = '''
+from marshmallow import Schema, fields
+
+
+class NoteIn(Schema):
+    """A new note."""
+
+    title = fields.String(required=True)
+
+
+class NotePatch(Schema):
+    title = fields.String()
+
+
+class NoteOut(Schema):
+    id = fields.UUID(attribute="public_id")
+    title = fields.String()
+'''
+NOTE_ROUTES = '''
+from .model import Note, Notes
+from .schemas import NoteIn, NoteOut, NotePatch
+
+
+@blp.route("", methods=["GET"])
+@authenticated
+@blp.response(200, NoteOut(many=True))
+@blp.paginate()
+def list_notes(pagination_parameters, *, scope):
+    """The notes in the caller's scope."""
+    return Notes(scope).page(pagination_parameters.page, pagination_parameters.page_size)[0]
+
+
+@blp.route("", methods=["POST"])
+@authenticated
+@blp.arguments(NoteIn)
+@blp.response(201, NoteOut)
+def create_note(data, *, scope):
+    return Notes(scope).add(Note(**data))
+
+
+@blp.route("/<public_id:note_id>", methods=["PATCH"])
+@authenticated
+@blp.arguments(NotePatch)
+@blp.response(200, NoteOut)
+def update_note(data, note_id, *, scope):
+    note = Notes(scope).get(note_id)
+    for field, value in data.items():
+        setattr(note, field, value)
+    return note
+'''
+MEMBERS = """
+class MyMemberships(ScopedRepository[Membership]):
+    model = Membership
+    scope_kind = "owner"
+
+    def conditions(self):
+        return [Membership.user_id == self.scope.user.id]
+
+
+class Members(ScopedRepository[Membership]):
+    model = Membership
+"""
+MEMBERSHIP_MODEL = """
+class Membership(db.Model):
+    __tablename__ = "memberships"
+    __scope__ = "org"
+"""
+SERVICE = """
+def check_role_change(scope, member, new_role):
+    if member.user_id == scope.user.id:
+        if new_role is not None:
+            forbidden(member, "members cannot change their own role")
+        return
+    if not scope.has_role(Role.ADMIN):
+        forbidden(member, "requires the admin role")
+"""
+FILES = {
+    "__init__.py": INIT,
+    **CORE,
+    "accounts/models.py": MEMBERSHIP_MODEL,
+    "accounts/orgs.py": MEMBERS,
+    "accounts/service.py": SERVICE,
+    "resources/note/model.py": NOTE_MODEL,
+    "resources/note/schemas.py": NOTE_SCHEMAS,
+    "resources/note/routes.py": NOTE_ROUTES,
+    "resources/task/model.py": TASK_MODEL,
+}
+
+
+def make_source(root: Path, files: dict[str, str]) -> ProjectSource:
+    for name, text in files.items():
+        path = root / "src" / "app" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return ProjectSource(root, "app")
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> ProjectSource:
+    return make_source(tmp_path, FILES)
+
+
+def mutated(source: ProjectSource, mutant: Mutant, path: str | None = None) -> str:
+    """The text of `path` (default: the mutant's main file) with the mutant applied."""
+    texts = {module.path: module.text for module in source.modules}
+    return mutant.apply(texts)[path or mutant.path]
+
+
+def only(mutants: list[Mutant], key: str) -> Mutant:
+    found = [m for m in mutants if m.key == key]
+    assert len(found) == 1, f"{key}: {[m.key for m in mutants]}"
+    return found[0]
+
+
+def keys(mutants: list[Mutant | MissingTarget]) -> list[str]:
+    return [m.key for m in mutants if isinstance(m, Mutant)]
+
+
+def load_class(text: str, name: str, **names: Any) -> Any:
+    namespace: dict[str, Any] = dict(names)
+    exec(compile(text, "<mutant>", "exec"), namespace)
+    return namespace[name]
+
+
+def test_every_mutant_compiles_and_changes_only_its_splices(source: ProjectSource) -> None:
+    mutants, missing = find_mutants(source)
+    assert not missing, missing
+    assert len({m.key for m in mutants}) == len(mutants), "mutant keys must be unique"
+    texts = {module.path: module.text for module in source.modules}
+    for mutant in mutants:
+        assert _mutants.check_mutant(source, mutant) is None, mutant.key
+        for splice in mutant.splices:
+            new = mutant.apply(texts)[splice.path]
+            old = texts[splice.path]
+            assert new.startswith(
+                old[: min(s.start for s in mutant.splices if s.path == splice.path)]
+            )
+            assert new.endswith(old[max(s.end for s in mutant.splices if s.path == splice.path) :])
+
+
+def test_the_core_loses_each_of_its_conditions_in_turn(source: ProjectSource) -> None:
+    mutants = list(_mutants.scope_conditions(source))
+    assert keys(mutants) == [
+        f"drop-{part}-condition security/repository.py:ScopedRepository.conditions"
+        for part in ("org", "owner", "parent")
+    ]
+    org, owner, parent = (mutated(source, m) for m in mutants if isinstance(m, Mutant))
+    assert "[model.org_id == model.org_id]" in org
+    assert "[model.owner_id == model.owner_id]" in owner
+    assert "== getattr(model, self.parent_key))" in parent
+    assert "self.scope.org.id]" in owner and "self.scope.user.id]" in org
+
+
+def test_each_repository_gets_an_override_without_one_condition(source: ProjectSource) -> None:
+    mutants = [m for m in _mutants.repository_conditions(source) if isinstance(m, Mutant)]
+    notes = only(mutants, "drop-owner-condition resources/note/model.py:Notes")
+    assert mutated(source, notes).endswith(
+        "    model = Note\n\n    def conditions(self):\n        return []\n"
+    )
+    without_org = mutated(source, only(mutants, "drop-org-condition resources/task/model.py:Tasks"))
+    assert "return [getattr(self.model, self.parent_key) == self.parent.id]" in without_org
+    without_parent = mutated(
+        source, only(mutants, "drop-parent-condition resources/task/model.py:Tasks")
+    )
+    assert "return [self.model.org_id == self.scope.org.id]" in without_parent
+    members = mutated(source, only(mutants, "drop-org-condition accounts/orgs.py:Members"))
+    assert members.endswith(
+        "    model = Membership\n\n    def conditions(self):\n        return []\n"
+    )
+
+
+def test_a_repository_with_its_own_conditions_is_mutated_in_place(source: ProjectSource) -> None:
+    mutants = [m for m in _mutants.repository_conditions(source) if isinstance(m, Mutant)]
+    mine = only(mutants, "drop-owner-condition accounts/orgs.py:MyMemberships")
+    assert "return [Membership.user_id == Membership.user_id]" in mutated(source, mine)
+
+
+def test_find_looks_up_the_whole_table(source: ProjectSource) -> None:
+    (mutant,) = _mutants.unscoped_find(source)
+    assert isinstance(mutant, Mutant)
+    text = mutated(source, mutant)
+    assert "db.session.scalars(select(self.model).where(self.lookup(public_id)))" in text
+    assert "return select(self.model).where(*self.conditions())" in text, "select() is untouched"
+
+
+def test_not_found_answers_403(source: ProjectSource) -> None:
+    (mutant,) = _mutants.forbidden_not_404(source)
+    assert isinstance(mutant, Mutant)
+    text = mutated(source, mutant)
+    body = text[text.index("def not_found") : text.index("def forbidden")]
+    assert "abort(403)" in body and "abort(404)" not in body
+
+
+def test_input_schemas_accept_an_owner_and_add_keeps_it(source: ProjectSource) -> None:
+    (mutant,) = _mutants.owner_from_body(source)
+    assert isinstance(mutant, Mutant)
+    assert mutant.key == "owner-from-body resources/note/schemas.py:NoteIn+NotePatch"
+    repository = mutated(source, mutant, "src/app/security/repository.py")
+    assert 'obj.owner_id = getattr(obj, "owner_id", None) or (self.scope.user.id)' in repository
+    assert 'obj.org_id = getattr(obj, "org_id", None) or (self.scope.org.id)' in repository
+    schemas = mutated(source, mutant, "src/app/resources/note/schemas.py")
+    for name in ("NoteIn", "NotePatch"):
+        loaded = load_class(schemas, name)().load({"title": "x", "owner_id": 7})
+        assert loaded == {"title": "x", "owner_id": 7}, name
+    with pytest.raises(Exception, match="Unknown field"):
+        load_class(schemas, "NoteOut")().load({"owner_id": 7})
+
+
+def test_each_view_loses_its_policy_and_the_docs_their_public_one(source: ProjectSource) -> None:
+    mutants = [m for m in _mutants.drop_policy(source) if isinstance(m, Mutant)]
+    routes = [m for m in mutants if m.path.endswith("note/routes.py")]
+    assert [m.target for m in routes] == ["list_notes", "create_note", "update_note"]
+    text = mutated(source, routes[1])
+    assert text.count("@authenticated\n") == 2
+    assert '@blp.route("", methods=["POST"])\n@blp.arguments(NoteIn)' in text
+    docs = only(mutants, "drop-policy __init__.py:create_app:declare_public_endpoints")
+    assert "    pass\n    return app" in mutated(source, docs)
+
+
+def test_the_membership_is_remembered_across_requests(
+    source: ProjectSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (mutant,) = _mutants.cached_membership(source)
+    assert isinstance(mutant, Mutant)
+    text = mutated(source, mutant)
+    original = CORE["security/principal.py"]
+    assert text.startswith(original), "the module itself is untouched"
+
+    class Org:  # stands in for the ORM model whose columns sqlalchemy.inspect lists
+        def __init__(self, **values: Any) -> None:
+            self.__dict__.update(values)
+
+    class Membership:
+        def __init__(self, org: Org, user: object, role: str) -> None:
+            self.org, self.user, self.role = org, user, role
+
+    asked: list[uuid.UUID] = []
+    members: set[uuid.UUID] = set()
+
+    class Principal:
+        def __init__(self, user: object) -> None:
+            self.user = user
+
+        def membership_in(self, org_id: uuid.UUID) -> Membership | None:
+            asked.append(org_id)
+            return Membership(Org(id=1), self.user, "member") if org_id in members else None
+
+    columns = [type("Column", (), {"key": "id"})]
+    mapper = type("Mapper", (), {"column_attrs": columns})
+    monkeypatch.setattr(sqlalchemy, "inspect", lambda _: type("State", (), {"mapper": mapper}))
+    exec(compile(text[len(original) :], "<mutant>", "exec"), {"Principal": Principal})
+    carol, acme = type("User", (), {"id": 3})(), uuid.uuid4()
+    members.add(acme)
+    assert Principal(carol).membership_in(acme) is not None
+    members.remove(acme)  # carol's membership is revoked
+    assert Principal(carol).membership_in(acme) is not None, "the revocation is not seen"
+    assert asked == [acme], "the second request never asked the database"
+
+
+def test_each_paginated_list_loses_its_cap(source: ProjectSource, tmp_path: Path) -> None:
+    (mutant,) = _mutants.uncapped_page_size(source)
+    assert isinstance(mutant, Mutant)
+    assert "@blp.paginate(max_page_size=1_000_000_000)\ndef list_notes" in mutated(source, mutant)
+    capped = make_source(
+        tmp_path / "capped",
+        {"routes.py": NOTE_ROUTES.replace("paginate()", "paginate(page_size=5, max_page_size=20)")},
+    )
+    (mutant,) = _mutants.uncapped_page_size(capped)
+    assert isinstance(mutant, Mutant)
+    assert "@blp.paginate(page_size=5, max_page_size=1_000_000_000)" in mutated(capped, mutant)
+
+
+def test_response_schemas_dump_internal_columns(source: ProjectSource) -> None:
+    (mutant,) = _mutants.wide_response(source)
+    assert isinstance(mutant, Mutant)
+    assert mutant.key == "wide-response resources/note/schemas.py:NoteOut"
+    out = load_class(mutated(source, mutant), "NoteOut")()
+    row = type("Row", (), {"id": 5, "public_id": uuid.uuid4(), "title": "t", "owner_id": 9})()
+    assert out.dump(row) == {
+        "id": str(row.public_id),
+        "title": "t",
+        "internal_id": 5,
+        "owner_id": 9,
+    }
+
+
+def test_each_denial_loses_its_security_event(source: ProjectSource) -> None:
+    mutants = [m for m in _mutants.drop_security_event(source) if isinstance(m, Mutant)]
+    assert {m.target for m in mutants} == {
+        "not_found[access.not_found]",
+        "forbidden[access.forbidden]",
+        "require_principal[authentication.failed]",
+        "enforce_declared_policy._deny_undeclared[access.undeclared_route]",
+    }
+    not_found = next(m for m in mutants if m.target.startswith("not_found"))
+    text = mutated(source, not_found)
+    assert (
+        '    """Answer the uniform 404 and record the denial."""\n    pass\n    abort(404)' in text
+    )
+
+
+def test_each_authorization_check_is_skipped_alone(source: ProjectSource) -> None:
+    mutants = [m for m in _mutants.skip_authorization_check(source) if isinstance(m, Mutant)]
+    assert sorted(m.target for m in mutants) == [
+        "ScopedRepository.require_manage[self.scope.org is not None and "
+        "(not self.scope.may_manage(obj.creator_id))]",
+        "_org_policy.decorator.wrapper[membership.role.rank < role.rank]",
+        "check_role_change[new_role is not None]",
+        "check_role_change[not scope.has_role(Role.ADMIN)]",
+    ]
+    admin = next(m for m in mutants if "has_role" in m.target)
+    assert "    if False:\n        forbidden(member, " in mutated(source, admin)
+
+
+def test_the_converter_accepts_upper_case(source: ProjectSource) -> None:
+    (mutant,) = _mutants.upper_case_ids(source)
+    assert isinstance(mutant, Mutant)
+    converter = load_class(mutated(source, mutant), "PublicIdConverter")
+    public_id = str(uuid.uuid4())
+    assert re.fullmatch(converter.regex, public_id.upper())
+    original = load_class(CORE["security/converters.py"], "PublicIdConverter")
+    assert not re.fullmatch(original.regex, public_id.upper())
+
+
+def test_a_users_edited_and_hand_written_code_is_mutated_too(tmp_path: Path) -> None:
+    reformatted_core = CORE["security/repository.py"].replace(
+        "conditions = [model.org_id == self.scope.org.id]",
+        "conditions = [\n                # the tenant\n                model.org_id\n"
+        "                == self.scope.org.id,\n            ]",
+    )
+    invoice = {
+        "resources/billing/models.py": (
+            "class Invoice(OwnedByOrg, PublicId, db.Model):  # hand-written\n"
+            '    __tablename__ = "invoices"\n\n\n'
+            "class Invoices(  ScopedRepository[Invoice] ):\n"
+            "    model = Invoice  # the only way in\n"
+        ),
+        "resources/billing/views.py": (
+            "@bp.route('/orgs/<public_id:org_id>/invoices', methods=['POST'])\n"
+            "@org_member\n"
+            "@bp.arguments(InvoiceIn)\n"
+            "@bp.response(201, InvoiceOut)\n"
+            "def make_invoice(data, *, scope):\n"
+            "    return Invoices(scope).add(Invoice(**data))\n\n\n"
+            "@bp.route('/orgs/<public_id:org_id>/invoices')\n"
+            "@org_member\n"
+            "@bp.response(200, InvoiceOut(many=True))\n"
+            "@bp.paginate(max_page_size=50)\n"
+            "def invoices(pagination_parameters, *, scope):\n"
+            "    return []\n"
+        ),
+        "resources/billing/schemas.py": (
+            "import marshmallow as ma\n\n\n"
+            "class InvoiceIn(ma.Schema):\n    total = ma.fields.Decimal()\n\n\n"
+            "class InvoiceOut(ma.Schema):\n    total = ma.fields.Decimal()\n"
+        ),
+    }
+    source = make_source(tmp_path, {**FILES, "security/repository.py": reformatted_core, **invoice})
+    mutants, missing = find_mutants(source)
+    assert not missing, missing
+    found = {m.key for m in mutants}
+    for key in (
+        "drop-org-condition security/repository.py:ScopedRepository.conditions",
+        "drop-org-condition resources/billing/models.py:Invoices",
+        "owner-from-body resources/billing/schemas.py:InvoiceIn",
+        "drop-policy resources/billing/views.py:make_invoice",
+        "drop-policy resources/billing/views.py:invoices",
+        "uncapped-page-size resources/billing/views.py:invoices",
+        "wide-response resources/billing/schemas.py:InvoiceOut",
+    ):
+        assert key in found, key
+    core = only(mutants, "drop-org-condition security/repository.py:ScopedRepository.conditions")
+    assert "                model.org_id == model.org_id,\n" in mutated(source, core)
+    wide = mutated(source, only(mutants, "wide-response resources/billing/schemas.py:InvoiceOut"))
+    assert '    internal_id = __import__("marshmallow").fields.Integer(attribute="id")' in wide
+    for mutant in mutants:
+        assert _mutants.check_mutant(source, mutant) is None, mutant.key
+
+
+def test_a_missing_target_is_reported_not_a_crash(tmp_path: Path) -> None:
+    source = make_source(
+        tmp_path,
+        {
+            "security/repository.py": "class ScopedRepository:\n    pass\n",
+            "broken.py": "def (:\n",
+            "views.py": "@bp.route('/x')\ndef x():\n    return 1\n",
+        },
+    )
+    mutants, missing = find_mutants(source)
+    assert mutants == []
+    reported = {gap.operator for gap in missing}
+    assert {
+        "parse",
+        "drop-owner-condition",
+        "drop-org-condition",
+        "drop-parent-condition",
+        "unscoped-find",
+        "forbidden-not-404",
+        "owner-from-body",
+        "drop-policy",
+        "cached-membership",
+        "uncapped-page-size",
+        "wide-response",
+        "drop-security-event",
+        "skip-authorization-check",
+        "upper-case-ids",
+    } <= reported, reported
+    assert "src/app/broken.py cannot be parsed" in {gap.description for gap in missing}
+
+
+def test_mutants_of_a_rendered_project(resources_project: Path) -> None:
+    source = ProjectSource(resources_project, "notes_api")
+    mutants, missing = find_mutants(source)
+    assert not missing, missing
+    counts: dict[str, int] = {}
+    for mutant in mutants:
+        counts[mutant.operator] = counts.get(mutant.operator, 0) + 1
+    resources = 4
+    assert counts["drop-owner-condition"] == 1 + 1 + 2  # core, MyMemberships, note, bookmark
+    assert counts["drop-org-condition"] == 1 + 1 + 2  # core, Members, project, task
+    assert counts["drop-parent-condition"] == 1 + 1  # core, task
+    assert counts["owner-from-body"] == resources
+    assert counts["wide-response"] == resources
+    assert counts["uncapped-page-size"] == resources + 2  # and the org and member lists
+    assert counts["drop-policy"] == 5 * resources + 5 + 10 + 1 + 1  # auth, orgs, health, docs
+    assert counts["drop-security-event"] >= 3
+    assert counts["upper-case-ids"] == counts["unscoped-find"] == 1
+    assert counts["forbidden-not-404"] == counts["cached-membership"] == 1
+    for mutant in mutants:
+        assert _mutants.check_mutant(source, mutant) is None, mutant.key
+        assert ast.parse(mutated(source, mutant)), mutant.key
