@@ -31,6 +31,7 @@ from generator._answers import ANSWERS_FILE, read_answers
 from generator._bundle import refresh_home_bundle
 from generator._errors import ScopecraftError, UsageError
 from generator._names import check_package_name
+from generator._project import project_dir
 from generator._releases import newest, releases, version_of
 from generator._source import is_url
 
@@ -81,14 +82,7 @@ class Diagnosis:
 
 def doctor(option: str | None) -> Diagnosis:
     """Check the project at `option` (default: the current directory); write nothing."""
-    path = Path(option or ".").expanduser().resolve()
-    if not path.is_dir():
-        raise UsageError(f"project directory {path} does not exist")
-    if not (path / ANSWERS_FILE).is_file():
-        raise UsageError(
-            f"{path} has no {ANSWERS_FILE}, so it is not a Scopecraft project; "
-            "run the command in the project's directory or pass --project DIR"
-        )
+    path = project_dir(option)
     found = Diagnosis(path)
     answers = _check_answers(found)
     repo = _git.repo_root(path)

@@ -41,8 +41,11 @@ class Project:
         return list(self.answers.get("migrations") or [])
 
 
-def open_project(option: str | None) -> Project:
-    """The project at `option` (default: the current directory), checked ready for a change."""
+def project_dir(option: str | None) -> Path:
+    """The directory of the project at `option` (default: the current directory).
+
+    Raises UsageError unless it exists and holds the answers file.
+    """
     path = Path(option or ".").expanduser().resolve()
     if not path.is_dir():
         raise UsageError(f"project directory {path} does not exist")
@@ -51,6 +54,12 @@ def open_project(option: str | None) -> Project:
             f"{path} has no {ANSWERS_FILE}, so it is not a Scopecraft project; "
             "run the command in the project's directory or pass --project DIR"
         )
+    return path
+
+
+def open_project(option: str | None) -> Project:
+    """The project at `option` (default: the current directory), checked ready for a change."""
+    path = project_dir(option)
     repo = _git.repo_root(path)
     if repo is None or _git.head_commit(repo) is None:
         raise UsageError(
