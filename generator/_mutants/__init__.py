@@ -1,0 +1,95 @@
+"""The mutants of `scopecraft verify`: each one breaks one security property of a project.
+
+Operators find their targets by what the code does (the comparison with `self.scope.user.id` in a
+repository's `conditions`, the `abort(404)` in `not_found`, the policy decorator on a view),
+never by line numbers. An operator that finds nothing to mutate says so with a `MissingTarget`.
+The operators live in one module per layer: `queries` (the scoped query), `responses` (what
+callers are told), `policies` (function-level authorization) and `pages` (bounded work).
+"""
+
+from collections.abc import Iterable
+
+from generator._mutants._source import (
+    MissingTarget,
+    Mutant,
+    Operator,
+    ProjectSource,
+    Splice,
+)
+from generator._mutants.pages import uncapped_page_size
+from generator._mutants.policies import (
+    cached_membership,
+    drop_policy,
+    drop_security_event,
+    skip_authorization_check,
+)
+from generator._mutants.queries import repository_conditions, scope_conditions, unscoped_find
+from generator._mutants.responses import (
+    forbidden_not_404,
+    owner_from_body,
+    upper_case_ids,
+    wide_response,
+)
+
+__all__ = [
+    "OPERATORS",
+    "MissingTarget",
+    "Mutant",
+    "Operator",
+    "ProjectSource",
+    "Splice",
+    "cached_membership",
+    "check_mutant",
+    "drop_policy",
+    "drop_security_event",
+    "find_mutants",
+    "forbidden_not_404",
+    "owner_from_body",
+    "repository_conditions",
+    "scope_conditions",
+    "skip_authorization_check",
+    "uncapped_page_size",
+    "unscoped_find",
+    "upper_case_ids",
+    "wide_response",
+]
+
+OPERATORS: tuple[Operator, ...] = (
+    scope_conditions,
+    repository_conditions,
+    unscoped_find,
+    forbidden_not_404,
+    owner_from_body,
+    drop_policy,
+    cached_membership,
+    uncapped_page_size,
+    wide_response,
+    drop_security_event,
+    skip_authorization_check,
+    upper_case_ids,
+)
+
+
+def find_mutants(
+    source: ProjectSource, operators: Iterable[Operator] = OPERATORS
+) -> tuple[list[Mutant], list[MissingTarget]]:
+    """Every mutant of the project, and what the operators looked for and did not find."""
+    mutants: list[Mutant] = []
+    missing = [MissingTarget("parse", f"{path} cannot be parsed") for path in source.unreadable]
+    for operator in operators:
+        for found in operator(source):
+            (mutants if isinstance(found, Mutant) else missing).append(found)  # type: ignore[arg-type]
+    return mutants, missing
+
+
+def check_mutant(source: ProjectSource, candidate: Mutant) -> str | None:
+    """Why the mutated files do not compile, or None: a mutant must break tests, not Python."""
+    sources = {m.path: m.text for m in source.modules}
+    for path, text in candidate.apply(sources).items():
+        if text == sources[path]:
+            return f"{path} is unchanged"
+        try:
+            compile(text, path, "exec")
+        except SyntaxError as exc:
+            return f"{path}:{exc.lineno}: {exc.msg}"
+    return None
