@@ -1,5 +1,6 @@
 """Assertions and probes shared by the test modules: one way to check each property."""
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -74,6 +75,31 @@ def capture_sql(app: Flask) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+@contextmanager
+def database_time_zone(app: Flask, zone: str) -> Iterator[None]:
+    """Inside the block, the app's new database connections use the session time zone `zone`.
+
+    PostgreSQL takes it from PGTZ when a connection opens; SQLite has no session time zone
+    (and an in-memory database lives only as long as its connection), so there it does nothing.
+    """
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    previous = os.environ.get("PGTZ")
+    os.environ["PGTZ"] = zone
+    engine.dispose()
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["PGTZ"]
+        else:
+            os.environ["PGTZ"] = previous
+        engine.dispose()
 
 
 class SecurityLog:

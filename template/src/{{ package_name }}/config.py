@@ -4,6 +4,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .body_limit import DEFAULT_MAX_CONTENT_LENGTH
+
 ENVIRONMENTS = ("production", "development", "testing")
 
 
@@ -44,7 +46,7 @@ def load_config(
             overrides.get("DATABASE_URL") or os.environ.get("DATABASE_URL"), instance_path, package
         ),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 64 * 1024)),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH)),
         "MAX_PAGE_SIZE": 100,
         "TOKEN_TTL_SECONDS": int(os.environ.get("TOKEN_TTL_SECONDS", 30 * 24 * 3600)),
         "TOKEN_RATE_LIMIT": os.environ.get("TOKEN_RATE_LIMIT", "10 per minute"),

@@ -17,7 +17,10 @@ TOKEN_PREFIX = "tok_"  # noqa: S105 - a marker, not a secret
 
 
 class ApiToken(PublicId, db.Model):
+    """A bearer token of one user: an owner-scoped row, reached through a ScopedRepository."""
+
     __tablename__ = "api_tokens"
+    __scope__ = "owner"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
