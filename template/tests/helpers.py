@@ -102,6 +102,17 @@ def database_time_zone(app: Flask, zone: str) -> Iterator[None]:
         engine.dispose()
 
 
+def database_rows(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, read below the ORM: proof that a request stored nothing."""
+    with app.app_context():
+        extension = app.extensions["sqlalchemy"]
+        with extension.engine.connect() as connection:
+            return {
+                table.name: sorted(map(tuple, connection.execute(table.select())), key=repr)
+                for table in extension.metadata.sorted_tables
+            }
+
+
 class SecurityLog:
     """The structured events (`extra={"security": ...}`) of the app's security logger."""
 

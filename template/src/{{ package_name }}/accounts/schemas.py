@@ -10,11 +10,13 @@ from .models import Role
 from .passwords import given_password, new_password
 
 ROLE = validate.OneOf([role.value for role in Role])
+EMAIL_MAX_LENGTH = 254  # the users.email column
+ORG_NAME_MAX_LENGTH = 100  # the organizations.name column
 
 
 def email_address(**kwargs: object) -> fields.Email:
-    """An email address as accounts store it: at most 254 characters, one line."""
-    return EmailAddress(required=True, validate=validate.Length(max=254), **kwargs)
+    """An email address as accounts store it: one line, at most EMAIL_MAX_LENGTH characters."""
+    return EmailAddress(required=True, validate=validate.Length(max=EMAIL_MAX_LENGTH), **kwargs)
 
 
 class Credentials(Schema):
@@ -53,7 +55,7 @@ class UserOut(Schema):
 
 
 class OrgIn(Schema):
-    name = bounded_str(1, 100, required=True)
+    name = bounded_str(1, ORG_NAME_MAX_LENGTH, required=True)
 
 
 class OrgOut(Schema):
