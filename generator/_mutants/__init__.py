@@ -4,7 +4,8 @@ Operators find their targets by what the code does (the comparison with `self.sc
 repository's `conditions`, the `abort(404)` in `not_found`, the policy decorator on a view),
 never by line numbers. An operator that finds nothing to mutate says so with a `MissingTarget`.
 The operators live in one module per layer: `queries` (the scoped query), `responses` (what
-callers are told), `policies` (function-level authorization) and `pages` (bounded work).
+callers are told), `policies` (function-level authorization), `pages` (bounded work) and
+`accounts` (tokens, passwords and sign-in).
 """
 
 from collections.abc import Iterable
@@ -15,6 +16,12 @@ from generator._mutants._source import (
     Operator,
     ProjectSource,
     Splice,
+)
+from generator._mutants.accounts import (
+    foreign_tokens,
+    password_change_without_current,
+    skip_dummy_hash,
+    tokens_survive_password_change,
 )
 from generator._mutants.pages import uncapped_page_size
 from generator._mutants.policies import (
@@ -44,10 +51,14 @@ __all__ = [
     "drop_security_event",
     "find_mutants",
     "forbidden_not_404",
+    "foreign_tokens",
     "owner_from_body",
+    "password_change_without_current",
     "repository_conditions",
     "scope_conditions",
     "skip_authorization_check",
+    "skip_dummy_hash",
+    "tokens_survive_password_change",
     "uncapped_page_size",
     "unscoped_find",
     "upper_case_ids",
@@ -67,6 +78,10 @@ OPERATORS: tuple[Operator, ...] = (
     drop_security_event,
     skip_authorization_check,
     upper_case_ids,
+    foreign_tokens,
+    tokens_survive_password_change,
+    password_change_without_current,
+    skip_dummy_hash,
 )
 
 
