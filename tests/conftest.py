@@ -10,6 +10,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -104,20 +105,17 @@ def resources_project_copy(resources_project: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(resources_project, tmp_path / "copy" / "notes-api", symlinks=True))
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """The URL of a fresh, empty PostgreSQL database, dropped after the test.
-
-    The server comes from SCOPECRAFT_TEST_POSTGRES (an admin URL); without it the test is
-    skipped, or fails when SCOPECRAFT_REQUIRE_POSTGRES=1.
-    """
+def _postgres_admin_url() -> str | None:
+    """SCOPECRAFT_TEST_POSTGRES, or None; a failure when SCOPECRAFT_REQUIRE_POSTGRES=1."""
     admin_url = os.environ.get("SCOPECRAFT_TEST_POSTGRES")
-    if not admin_url:
-        message = "SCOPECRAFT_TEST_POSTGRES is not set (scripts/postgres provides a server)"
-        if os.environ.get("SCOPECRAFT_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{message}, and SCOPECRAFT_REQUIRE_POSTGRES=1")
-        pytest.skip(message)
+    if not admin_url and os.environ.get("SCOPECRAFT_REQUIRE_POSTGRES") == "1":
+        pytest.fail("SCOPECRAFT_TEST_POSTGRES is not set, and SCOPECRAFT_REQUIRE_POSTGRES=1")
+    return admin_url or None
 
+
+@contextmanager
+def _fresh_database(admin_url: str) -> Iterator[str]:
+    """The URL of a new, empty database on the server of `admin_url`, dropped afterwards."""
     import psycopg
     from psycopg import sql
 
@@ -131,3 +129,29 @@ def postgres_url() -> Iterator[str]:
             admin.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """The URL of a fresh, empty PostgreSQL database, dropped after the test.
+
+    The server comes from SCOPECRAFT_TEST_POSTGRES (an admin URL); without it the test is
+    skipped, or fails when SCOPECRAFT_REQUIRE_POSTGRES=1.
+    """
+    admin_url = _postgres_admin_url()
+    if admin_url is None:
+        pytest.skip("SCOPECRAFT_TEST_POSTGRES is not set (scripts/postgres provides a server)")
+    with _fresh_database(admin_url) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url_if_available() -> Iterator[str | None]:
+    """Like `postgres_url`, for a test that also runs without PostgreSQL: None instead of a
+    skip when no server is configured (still a failure when SCOPECRAFT_REQUIRE_POSTGRES=1)."""
+    admin_url = _postgres_admin_url()
+    if admin_url is None:
+        yield None
+        return
+    with _fresh_database(admin_url) as url:
+        yield url
