@@ -68,13 +68,13 @@ def kept(field: FieldSpec) -> dict[str, Any]:
             "other scripts, joiners and marks": OTHER_SCRIPTS[: field.max_length],
         }
         if field.type == "text":
-            values["tabs and line breaks"] = "one\ttwo\nthree\r\nfour"
+            values["tabs and line breaks"] = "one\ttwo\nthree\r\nfour"[: field.max_length]
         return values
     if field.type == "int":
         return {"the largest 32-bit integer": 2**31 - 1, "the smallest": -(2**31), "zero": 0}
     if field.type == "decimal":
         assert field.precision is not None and field.scale is not None
-        whole = "9" * (field.precision - field.scale)
+        whole = "9" * (field.precision - field.scale) or "0"
         digits = whole + ("." + "9" * field.scale if field.scale else "")
         return {"every digit at nine": digits, "its negative": "-" + digits, "zero": "0"}
     if field.type == "date":
