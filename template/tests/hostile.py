@@ -18,6 +18,23 @@ TWO_BYTES = "\u00e9"
 OTHER_SCRIPTS = "Zo\u00eb \u6771\u4eac \u05e9\u05dc\u05d5\u05dd \U0001f469\u200d\U0001f4bb"
 WRONG_TYPES = {"a list": ["x"], "an object": {"x": 1}}
 
+# Characters no string field accepts, each placed in an otherwise valid value.
+CONTROLS = {
+    "NUL": "\x00",
+    "an unpaired high surrogate": "\ud800",
+    "an unpaired low surrogate": "\udfff",
+    "surrogates in the wrong order": "\udc00\ud83d",
+    "a bell": "\x07",
+    "an escape sequence": "\x1b[31m",
+    "a vertical tab": "\x0b",
+    "a form feed": "\x0c",
+    "DEL": "\x7f",
+    "a C1 control (NEL)": "\x85",
+    "a C1 control (CSI)": "\x9b",
+}
+# Accepted by `text` fields only.
+LINE_BREAKS = {"a line feed": "\n", "a carriage return": "\r", "a tab": "\t"}
+
 
 @dataclass(frozen=True)
 class FieldSpec:
@@ -96,24 +113,6 @@ def same_value(field: FieldSpec, sent: Any, returned: Any) -> bool:
     if field.type == "decimal":
         return Decimal(returned) == Decimal(sent)
     return bool(returned == sent)
-
-
-# Characters no string field accepts, each placed in an otherwise valid value.
-CONTROLS = {
-    "NUL": "\x00",
-    "an unpaired high surrogate": "\ud800",
-    "an unpaired low surrogate": "\udfff",
-    "surrogates in the wrong order": "\udc00\ud83d",
-    "a bell": "\x07",
-    "an escape sequence": "\x1b[31m",
-    "a vertical tab": "\x0b",
-    "a form feed": "\x0c",
-    "DEL": "\x7f",
-    "a C1 control (NEL)": "\x85",
-    "a C1 control (CSI)": "\x9b",
-}
-# Accepted by `text` fields only.
-LINE_BREAKS = {"a line feed": "\n", "a carriage return": "\r", "a tab": "\t"}
 
 
 def _within(field: FieldSpec, fragment: str) -> str:

@@ -53,16 +53,22 @@ def storable(value: str, forbidden: re.Pattern[str]) -> str:
     return value
 
 
-class SingleLine(fields.String):
-    """One line of text: no control character, not even a line break or a tab."""
+class StorableString(fields.String):
+    """A string that every supported database stores as sent: `forbidden` is refused."""
 
-    forbidden: ClassVar[re.Pattern[str]] = LINE_FORBIDDEN
+    forbidden: ClassVar[re.Pattern[str]]
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         return storable(super()._deserialize(value, attr, data, **kwargs), self.forbidden)
 
 
-class MultiLine(SingleLine):
+class SingleLine(StorableString):
+    """One line of text: no control character, not even a line break or a tab."""
+
+    forbidden = LINE_FORBIDDEN
+
+
+class MultiLine(StorableString):
     """Text that may hold tabs and line breaks (LF, CR), and no other control character."""
 
     forbidden = TEXT_FORBIDDEN
