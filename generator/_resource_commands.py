@@ -70,7 +70,7 @@ def remove_resource(request: RemoveResource) -> Outcome:
 def _migration(
     project: Project, action: str, resource: Resource, resources: list[Resource]
 ) -> dict[str, object]:
-    recorded = [str(m.get("revision", "")) for m in project.migrations]
+    recorded = [str(m.get("revision", "")) for m in [*project.migrations, *project.releases]]
     revision, down = next_slot(project.path, recorded, project.package_name)
     return migration_entry(action, resource, resources, revision, down)
 

@@ -12,11 +12,21 @@ until that commit exists.
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from generator import _copier, _git
 from generator._errors import RenderError, ScopecraftError, UsageError
+from generator._migrations import head, read_revisions, release_answers, release_questions
 from generator._project import Project, check_template_source, open_project
-from generator._releases import Release, changelog_between, find, newest, releases, version_of
+from generator._releases import (
+    Release,
+    changelog_between,
+    find,
+    newest,
+    read_file,
+    releases,
+    version_of,
+)
 from generator._update import FileChange, _in_project, preflight, report_files
 from generator._update import Outcome as _FilesOutcome
 
@@ -77,10 +87,11 @@ def update(request: UpdateRequest) -> Updated:
             "instead"
         )
     changelog = changelog_between(source, current, target)
-    files, warnings = preflight(project, {}, to=target.tag)
+    data = _release_migrations(project, source, target)
+    files, warnings = preflight(project, data, to=target.tag)
     if request.dry_run:
         return Updated(project, source, old, target, latest, True, files, [], changelog, warnings)
-    conflicts, warnings = _apply(project, target)
+    conflicts, warnings = _apply(project, target, data)
     return Updated(
         project, source, old, target, latest, False, files, conflicts, changelog, warnings
     )
@@ -101,10 +112,31 @@ def _choose(
     return release
 
 
-def _apply(project: Project, target: Release) -> tuple[list[str], list[str]]:
+def _release_migrations(project: Project, source: str, target: Release) -> dict[str, Any]:
+    """Answers for the release migrations `target` adds and the project has not recorded yet.
+
+    Copier's own defaults put each after the last recorded migration; passing them explicitly
+    makes them revise the project's real head, so the user's own migrations keep one history.
+    """
+    config = read_file(source, target.tag, "copier.yml")
+    questions = release_questions(config or "")
+    pending = [question for question in questions if question not in project.answers]
+    if not pending:
+        return {}
+    revisions = read_revisions(project.path)
+    recorded = [str(m.get("revision", "")) for m in project.migrations]
+    return release_answers(
+        pending,
+        project.migrations,
+        [*(r.id for r in revisions), *recorded],
+        head(revisions, project.package_name),
+    )
+
+
+def _apply(project: Project, target: Release, data: dict[str, Any]) -> tuple[list[str], list[str]]:
     """Run the update in the project; restore its last commit if Copier or git fails."""
     try:
-        warnings = _copier.update(project.path, {}, to=target.tag)
+        warnings = _copier.update(project.path, data, to=target.tag)
         conflicts = _in_project(project, _git.conflicts(project.repo))
     except ScopecraftError as exc:
         _git.restore(project.repo)

@@ -9,7 +9,7 @@ Copier records a commit that really exists.
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -105,8 +105,9 @@ def resources_project_copy(resources_project: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """The URL of a fresh, empty PostgreSQL database, dropped after the test.
+def make_postgres_url() -> Iterator[Callable[[], str]]:
+    """Make fresh, empty PostgreSQL databases: `make_postgres_url()` returns the URL of a new one;
+    each is dropped after the test.
 
     The server comes from SCOPECRAFT_TEST_POSTGRES (an admin URL); without it the test is
     skipped, or fails when SCOPECRAFT_REQUIRE_POSTGRES=1.
@@ -121,13 +122,26 @@ def postgres_url() -> Iterator[str]:
     import psycopg
     from psycopg import sql
 
-    name = f"scopecraft_test_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    names: list[str] = []
+
+    def make() -> str:
+        name = f"scopecraft_test_{uuid.uuid4().hex[:16]}"
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        names.append(name)
+        return urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
+
     try:
-        yield urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
+        yield make
     finally:
         with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+            for name in names:
+                admin.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
+
+
+@pytest.fixture
+def postgres_url(make_postgres_url: Callable[[], str]) -> str:
+    """The URL of a fresh, empty PostgreSQL database, dropped after the test."""
+    return make_postgres_url()
