@@ -275,7 +275,8 @@ def verify_command(
         ),
     ] = None,
     workers: Annotated[
-        int, typer.Option("--workers", min=1, help="Test suites run at the same time.")
+        int,
+        typer.Option("--workers", min=1, metavar="N", help="Test suites run at the same time."),
     ] = 2,
     timeout: Annotated[
         float, typer.Option("--timeout", metavar="SECONDS", help="Per mutant; over it, killed.")

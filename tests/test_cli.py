@@ -67,7 +67,7 @@ def test_help_shows_no_type_labels_after_flags(
     assert "<bool>" not in done.stdout, done.stdout
     flags = [line for line in done.stdout.splitlines() if line.lstrip().startswith("--")]
     assert flags, done.stdout
-    assert all("<" not in line.split("  ")[0] for line in flags), flags
+    assert all("<" not in line.strip().split("  ")[0] for line in flags), flags
 
 
 def test_help_does_not_import_copier(env: dict[str, str], tmp_path: Path) -> None:
