@@ -77,9 +77,9 @@ def test_four_workers_keep_users_apart_through_a_database_outage_and_share_the_l
 
         # Three sign-ins so far; the rest of the limit is shared by all four workers, and a
         # forged X-Forwarded-For (no trusted proxy) does not open a new allowance.
-        wrong = {"email": "alice@example.com", "password": PASSWORD + "!"}
+        bad_password = {"email": "alice@example.com", "password": PASSWORD + "!"}
         attempts = [
-            call(server.url, "POST", "/auth/tokens", body=wrong, headers=forged)
+            call(server.url, "POST", "/auth/tokens", body=bad_password, headers=forged)
             for forged in [{}, {"X-Forwarded-For": "198.51.100.7"}] * (LOGIN_LIMIT + 1)
         ]
         statuses = [answer.status for answer in attempts]
