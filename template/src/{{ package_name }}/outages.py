@@ -3,9 +3,10 @@
 A request that cannot reach the database (refused, reset or timed-out connection, no free
 pooled connection, a connection lost mid-request, a server shutting down) answers 503 with
 `Retry-After` and logs one line without a stack trace. Any other database error, such as a
-missing table, is a bug: it stays a 500 with its traceback. The decision is made by the
-driver's exception class and SQLSTATE, never by message text. The pool needs no restart
-afterwards: `pool_pre_ping` replaces connections that died while the database was away.
+missing table, is a bug: it stays a 500 with its traceback. The decision rests on the
+driver's exception class and SQLSTATE (SQLite's error code) and on SQLAlchemy's own disconnect
+detection, never on matching message text here. The pool needs no restart afterwards:
+`pool_pre_ping` replaces connections that died while the database was away.
 """
 
 import logging
