@@ -69,6 +69,7 @@ BUILT_IN_NAMES = frozenset(
         *("auth", "me", "healthz", "health", "openapi", "docs", "account", "accounts"),
         *("security", "resources", "config", "errors", "extensions", "database", "validation"),
         *("testing", "static", "alembic_version", "alembic_versions"),
+        *("readyz", "logs", "outages", "proxies", "ratelimits", "serve"),
     }
 )
 

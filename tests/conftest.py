@@ -104,6 +104,23 @@ def resources_project_copy(resources_project: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(resources_project, tmp_path / "copy" / "notes-api", symlinks=True))
 
 
+def _required_service(variable: str, script: str) -> str:
+    """The URL in `variable`; without it, skip, or fail when SCOPECRAFT_REQUIRE_POSTGRES=1."""
+    url = os.environ.get(variable)
+    if not url:
+        message = f"{variable} is not set ({script} provides a server)"
+        if os.environ.get("SCOPECRAFT_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{message}, and SCOPECRAFT_REQUIRE_POSTGRES=1")
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The URL of a Redis server (SCOPECRAFT_TEST_REDIS), required like PostgreSQL in CI."""
+    return _required_service("SCOPECRAFT_TEST_REDIS", "scripts/redis")
+
+
 @pytest.fixture
 def make_postgres_url() -> Iterator[Callable[[], str]]:
     """Make fresh, empty PostgreSQL databases: `make_postgres_url()` returns the URL of a new one;
@@ -112,12 +129,7 @@ def make_postgres_url() -> Iterator[Callable[[], str]]:
     The server comes from SCOPECRAFT_TEST_POSTGRES (an admin URL); without it the test is
     skipped, or fails when SCOPECRAFT_REQUIRE_POSTGRES=1.
     """
-    admin_url = os.environ.get("SCOPECRAFT_TEST_POSTGRES")
-    if not admin_url:
-        message = "SCOPECRAFT_TEST_POSTGRES is not set (scripts/postgres provides a server)"
-        if os.environ.get("SCOPECRAFT_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{message}, and SCOPECRAFT_REQUIRE_POSTGRES=1")
-        pytest.skip(message)
+    admin_url = _required_service("SCOPECRAFT_TEST_POSTGRES", "scripts/postgres")
 
     import psycopg
     from psycopg import sql

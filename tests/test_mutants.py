@@ -471,7 +471,7 @@ def test_mutants_of_a_rendered_project(resources_project: Path) -> None:
     assert counts["owner-from-body"] == resources
     assert counts["wide-response"] == resources
     assert counts["uncapped-page-size"] == resources + 2  # and the org and member lists
-    assert counts["drop-policy"] == 5 * resources + 5 + 10 + 1 + 1  # auth, orgs, health, docs
+    assert counts["drop-policy"] == 5 * resources + 5 + 10 + 2 + 1  # auth, orgs, health, docs
     assert counts["drop-security-event"] >= 3
     assert counts["upper-case-ids"] == counts["unscoped-find"] == 1
     assert counts["forbidden-not-404"] == counts["cached-membership"] == 1

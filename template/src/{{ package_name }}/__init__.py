@@ -10,6 +10,9 @@ from .accounts.cli import accounts_cli
 from .config import load_config
 from .errors import register_error_handlers
 from .extensions import api, db, limiter, migrate
+from .logs import configure_logging
+from .outages import register_outage_handlers
+from .proxies import trust_proxies
 from .security.access import audit_routes, declare_public_endpoints, enforce_declared_policy
 from .security.converters import PublicIdConverter
 from .security.guard import install_guard
@@ -23,6 +26,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path, __name__, config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.url_map.converters["public_id"] = PublicIdConverter
+    configure_logging(app)
+    trust_proxies(app)
 
     db.init_app(app)
     migrate.init_app(app, db)
@@ -30,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     api.register_converter(PublicIdConverter, lambda _: {"type": "string", "format": "uuid"})
     register_error_handlers(app)
+    register_outage_handlers(app)
     for blueprint in (health.blp, *accounts.BLUEPRINTS, *resources.BLUEPRINTS):
         api.register_blueprint(blueprint)
     app.cli.add_command(accounts_cli)
