@@ -156,7 +156,7 @@ def init_app(app: Flask, api: Api) -> None:
     cap = int(app.config["MAX_PAGE_SIZE"])
     bounds = {"minimum": 1, "maximum": cap, "default": min(DEFAULT_LIMIT, cap)}
 
-    def limit_bounds(converter: Any, field: fields.Field, **kwargs: Any) -> dict[str, int]:
+    def limit_bounds(converter: Any, field: fields.Field[Any], **kwargs: Any) -> dict[str, int]:
         return bounds if isinstance(field, Limit) else {}
 
     api.ma_plugin.converter.add_attribute_function(limit_bounds)

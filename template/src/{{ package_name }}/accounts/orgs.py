@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import abort
 from flask_smorest import Blueprint
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, SQLColumnExpression
+from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
 from ..pagination import LINK_HEADER, Listed, PageArgs, PageRequest, paginate
@@ -31,9 +32,10 @@ class MyMemberships(ScopedRepository[Membership]):
         return [Membership.user_id == self.scope.user.id]
 
     def select(self) -> Any:
-        return super().select().join(Organization, Membership.org_id == Organization.id)
+        joined = super().select().join(Organization, Membership.org_id == Organization.id)
+        return joined.options(contains_eager(Membership.org))
 
-    def order(self) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    def order(self) -> tuple[SQLColumnExpression[Any], SQLColumnExpression[Any]]:
         """When the caller joined each organization, then the organization's public id."""
         return Membership.created_at, Organization.public_id
 
@@ -44,12 +46,13 @@ class Members(ScopedRepository[Membership]):
     model = Membership
 
     def select(self) -> Any:
-        return super().select().join(User, Membership.user_id == User.id)
+        joined = super().select().join(User, Membership.user_id == User.id)
+        return joined.options(contains_eager(Membership.user))
 
     def lookup(self, public_id: uuid.UUID) -> ColumnElement[bool]:
         return User.public_id == public_id
 
-    def order(self) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    def order(self) -> tuple[SQLColumnExpression[Any], SQLColumnExpression[Any]]:
         """When each member joined, then the member's public id."""
         return Membership.created_at, User.public_id
 

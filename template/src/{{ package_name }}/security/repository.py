@@ -9,7 +9,7 @@ import uuid
 from typing import Any, ClassVar, Generic, NoReturn, TypeVar
 
 from flask import abort
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, or_, select
 
 from ..errors import invalid_input
 from ..extensions import db
@@ -79,7 +79,7 @@ class ScopedRepository(Generic[M]):
             not_found(public_id)
         return found
 
-    def order(self) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    def order(self) -> tuple[SQLColumnExpression[Any], SQLColumnExpression[Any]]:
         """The list order: creation time, then the public id that breaks ties."""
         return self.model.created_at, self.model.public_id
 
