@@ -8,9 +8,10 @@ databases side by side, one with 1,000 and one with 100,000 rows in each of five
 notes, acme's projects, one project's tasks, alice's organizations and acme's members (bob's
 1,000 notes sit beside alice's in both). Then it times, through the app (Flask's test client:
 routing, token, scope, query, JSON), the first page and the last full page (20 items each; past
-98 % of 1,000 rows and 99.98 % of 100,000), alternating the two databases request by request,
-and prints the medians and the ratios 100k/1k side by side. Last, EXPLAIN of each list query at
-100,000 rows (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite).
+98 % of 1,000 rows and 99.98 % of 100,000), both sizes in each round of requests in a shuffled
+order, and prints the medians and the ratios 100k/1k side by side: of the whole request, and of
+the list query alone. Before that, EXPLAIN of each list query at 100,000 rows (EXPLAIN ANALYZE on
+PostgreSQL, EXPLAIN QUERY PLAN on SQLite).
 
 PostgreSQL is the server of SCOPECRAFT_TEST_POSTGRES (an admin URL), else the one
 `scripts/postgres` gives; its databases are dropped at the end. The machine is shared: compare
@@ -20,6 +21,7 @@ the ratios, measured in one run, not the absolute times.
 import argparse
 import importlib
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -272,22 +274,60 @@ def timed(client: Any, url: str, headers: dict[str, str]) -> float:
     return elapsed
 
 
-def measure(small: Lists, large: Lists, requests: int) -> dict[tuple[str, str, int], float]:
-    """Median seconds per (list, page, size), the two sizes alternating request by request."""
-    samples: dict[tuple[str, str, int], list[float]] = {}
+Medians = dict[tuple[str, str, int], float]  # (list, page, size) -> seconds
+
+
+def measure(small: Lists, large: Lists, requests: int) -> tuple[Medians, Medians]:
+    """Median seconds per (list, page, size) of the whole request and of its list query alone.
+
+    Each round requests every page of both sizes once, in a shuffled order, so the two sizes
+    share whatever else the machine is doing.
+    """
+    requests_taken: dict[tuple[str, str, int], list[float]] = {}
+    queries_taken: dict[tuple[str, str, int], list[float]] = {}
+    current: list[tuple[str, str, int]] = []
+
+    def started(connection: Any, *_args: Any) -> None:
+        connection.info["bench_started"] = time.perf_counter()
+
+    def finished(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if current and " ORDER BY " in statement and " LIMIT " in statement:
+            elapsed = time.perf_counter() - connection.info["bench_started"]
+            queries_taken.setdefault(current[0], []).append(elapsed)
+
     plans = [
-        (name, page, size, lists.app.test_client(), lists.url(name, page), lists.headers)
+        ((name, page, size), lists.app.test_client(), lists.url(name, page), lists.headers)
         for name in small.last_page_after
         for page in ("first", "last")
         for size, lists in ((SIZES[0], small), (SIZES[1], large))
     ]
-    for _, _, _, client, url, headers in plans:  # warm up caches and connection pools
+    for _, client, url, headers in plans:  # warm up caches and connection pools
         for _ in range(5):
             timed(client, url, headers)
-    for _ in range(requests):
-        for name, page, size, client, url, headers in plans:
-            samples.setdefault((name, page, size), []).append(timed(client, url, headers))
-    return {key: statistics.median(values) for key, values in samples.items()}
+    engines = [engine_of(lists) for lists in (small, large)]
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", started)
+        event.listen(engine, "after_cursor_execute", finished)
+    shuffle = random.Random(0).shuffle
+    try:
+        for _ in range(requests):
+            shuffle(plans)
+            for key, client, url, headers in plans:
+                current[:] = [key]
+                requests_taken.setdefault(key, []).append(timed(client, url, headers))
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", started)
+            event.remove(engine, "after_cursor_execute", finished)
+    return (
+        {key: statistics.median(values) for key, values in requests_taken.items()},
+        {key: statistics.median(values) for key, values in queries_taken.items()},
+    )
+
+
+def engine_of(lists: Lists) -> Any:
+    with lists.app.app_context():
+        return model("extensions", "db").engine
 
 
 def explain(lists: Lists, name: str, page: str, dialect: str) -> str:
@@ -299,8 +339,7 @@ def explain(lists: Lists, name: str, page: str, dialect: str) -> str:
         if " ORDER BY " in statement and " LIMIT " in statement:
             captured.append((statement, parameters))
 
-    with lists.app.app_context():
-        engine = db.engine
+    engine = engine_of(lists)
     event.listen(engine, "before_cursor_execute", record)
     try:
         lists.app.test_client().get(lists.url(name, page), headers=lists.headers)
@@ -321,7 +360,7 @@ def explain(lists: Lists, name: str, page: str, dialect: str) -> str:
 
 def run_database(
     label: str, urls: Sequence[str], requests: int, report: Callable[[str], None]
-) -> dict[tuple[str, str, int], float]:
+) -> tuple[Medians, Medians]:
     started = time.perf_counter()
     small, large = (fill(url, size) for url, size in zip(urls, SIZES, strict=True))
     report(f"{label}: filled in {time.perf_counter() - started:.0f} s")
@@ -334,7 +373,7 @@ def run_database(
     return medians
 
 
-def table(results: dict[str, dict[tuple[str, str, int], float]]) -> str:
+def table(results: dict[str, Medians]) -> str:
     small, large = SIZES
     header = (
         f"{'list':10}{'database':12}{'first 1k':>10}{'first 100k':>12}{'ratio':>8}"
@@ -365,7 +404,9 @@ def main() -> None:
         with postgres_databases(len(SIZES)) as urls:
             results["PostgreSQL"] = run_database("PostgreSQL", urls, options.requests, print)
     print(f"\nMedian of {options.requests} requests per page, {PAGE} items, through the app:")
-    print(table(results))
+    print(table({label: whole for label, (whole, _) in results.items()}))
+    print("\nMedian time of the list query alone (execute, as the app's engine sees it):")
+    print(table({label: query for label, (_, query) in results.items()}))
 
 
 if __name__ == "__main__":

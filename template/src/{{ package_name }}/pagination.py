@@ -7,11 +7,11 @@ page, and rows inserted or deleted between two requests never shift the rows tha
 A cursor is that position, signed with SECRET_KEY for the one list route that issued it. It is a
 position, never a permission: the repository applies the caller's scope again on every page, so
 a cursor replayed by someone else, or under another organization's URL, reaches only what that
-caller may list. It holds the creation time and public id of the last item of its page, nothing
-the page did not show. A cursor that was tampered with, truncated, malformed or issued by another
-list is answered 400.
+caller may list. It holds the creation time and public id of the last item of its page: the
+caller's own data, and no internal key. A cursor that was tampered with, truncated, malformed or
+issued by another list is answered 400.
 
-A list view takes `PageArgs` from the query and returns `paginate(repository, page)`; any object
+A list view takes `PageArgs` from the query and returns `paginate(repository, query)`; any object
 with the `page(limit, after)` method of `ScopedRepository` can be listed this way.
 """
 
@@ -36,7 +36,7 @@ LINK_HEADER = {
     "Link": {
         "description": 'The next page, as `<URL>; rel="next"` (RFC 8288); absent on the last page.',
         "schema": {"type": "string"},
-        "example": '</notes?limit=20&cursor=WyIyMDI2LTAxLTMxVDEy...>; rel="next"',
+        "example": '</notes?limit=20&cursor=.eJwFwcERgDAIBMBe...>; rel="next"',
     }
 }
 BAD_CURSOR = "Invalid cursor: follow the Link of the previous page, or leave the cursor out."
@@ -129,23 +129,23 @@ def decode_cursor(cursor: str) -> Position:
     return position
 
 
-def next_link(page: PageRequest, position: Position) -> str:
+def next_link(query: PageRequest, position: Position) -> str:
     """The `Link` header value of the page after `position`, with the same limit."""
     url = url_for(
         request.endpoint or "",
         **(request.view_args or {}),
-        limit=page.limit,
+        limit=query.limit,
         cursor=encode_cursor(position),
     )
     return f'<{url}>; rel="next"'
 
 
-def paginate(repository: Pageable[T], page: PageRequest) -> Listed[T]:
+def paginate(repository: Pageable[T], query: PageRequest) -> Listed[T]:
     """One page of `repository`'s items for this request, and the `Link` to the next one."""
-    after = decode_cursor(page.cursor) if page.cursor is not None else None
-    found = repository.page(page.limit, after)
-    headers = {"Link": next_link(page, found.next)} if found.next is not None else {}
-    return found.items, headers
+    after = decode_cursor(query.cursor) if query.cursor is not None else None
+    page = repository.page(query.limit, after)
+    headers = {"Link": next_link(query, page.next)} if page.next is not None else {}
+    return page.items, headers
 
 
 def init_app(app: Flask, api: Api) -> None:
