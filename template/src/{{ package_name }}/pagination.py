@@ -19,12 +19,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeAlias, TypeVar
+from typing import Any, Generic, NoReturn, Protocol, TypeAlias, TypeVar
 
-from flask import Flask, abort, current_app, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_smorest import Api
 from itsdangerous import BadData, URLSafeSerializer
 from marshmallow import Schema, ValidationError, fields, post_load, validates_schema
+from werkzeug.exceptions import BadRequest
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -123,10 +124,17 @@ def decode_cursor(cursor: str) -> Position:
         created_at, public_id = _serializer().loads(cursor)
         position = Position(datetime.fromisoformat(created_at), uuid.UUID(public_id))
     except (BadData, TypeError, ValueError):
-        abort(400, BAD_CURSOR)
+        bad_cursor()
     if position.created_at.tzinfo is None:
-        abort(400, BAD_CURSOR)
+        bad_cursor()
     return position
+
+
+def bad_cursor() -> NoReturn:
+    """Answer 400 naming the `cursor` parameter, in the shape validation errors have."""
+    error = BadRequest(BAD_CURSOR)
+    error.data = {"messages": {"query": {"cursor": [BAD_CURSOR]}}}  # type: ignore[attr-defined]
+    raise error
 
 
 def next_link(query: PageRequest, position: Position) -> str:
