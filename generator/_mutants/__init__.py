@@ -4,7 +4,8 @@ Operators find their targets by what the code does (the comparison with `self.sc
 repository's `conditions`, the `abort(404)` in `not_found`, the policy decorator on a view),
 never by line numbers. An operator that finds nothing to mutate says so with a `MissingTarget`.
 The operators live in one module per layer: `queries` (the scoped query), `responses` (what
-callers are told), `policies` (function-level authorization) and `pages` (bounded work).
+callers are told), `policies` (function-level authorization) and `pages` (lists: the page-size
+cap, the scope of every page, cursors that are positions only).
 """
 
 from collections.abc import Iterable
@@ -16,7 +17,7 @@ from generator._mutants._source import (
     ProjectSource,
     Splice,
 )
-from generator._mutants.pages import uncapped_page_size
+from generator._mutants.pages import scope_in_cursor, uncapped_limit, unscoped_next_page
 from generator._mutants.policies import (
     cached_membership,
     drop_policy,
@@ -47,9 +48,11 @@ __all__ = [
     "owner_from_body",
     "repository_conditions",
     "scope_conditions",
+    "scope_in_cursor",
     "skip_authorization_check",
-    "uncapped_page_size",
+    "uncapped_limit",
     "unscoped_find",
+    "unscoped_next_page",
     "upper_case_ids",
     "wide_response",
 ]
@@ -58,11 +61,13 @@ OPERATORS: tuple[Operator, ...] = (
     scope_conditions,
     repository_conditions,
     unscoped_find,
+    unscoped_next_page,
+    scope_in_cursor,
     forbidden_not_404,
     owner_from_body,
     drop_policy,
     cached_membership,
-    uncapped_page_size,
+    uncapped_limit,
     wide_response,
     drop_security_event,
     skip_authorization_check,

@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import Flask, Response
 
-from . import accounts, health, resources
+from . import accounts, health, pagination, resources
 from .accounts.cli import accounts_cli
 from .config import load_config
 from .errors import register_error_handlers
@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db)
     limiter.init_app(app)
     api.init_app(app)
+    pagination.init_app(app, api)
     api.register_converter(PublicIdConverter, lambda _: {"type": "string", "format": "uuid"})
     register_error_handlers(app)
     register_outage_handlers(app)
