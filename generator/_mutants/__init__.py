@@ -4,7 +4,8 @@ Operators find their targets by what the code does (the comparison with `self.sc
 repository's `conditions`, the `abort(404)` in `not_found`, the policy decorator on a view),
 never by line numbers. An operator that finds nothing to mutate says so with a `MissingTarget`.
 The operators live in one module per layer: `queries` (the scoped query), `responses` (what
-callers are told), `policies` (function-level authorization) and `pages` (bounded work).
+callers are told), `policies` (function-level authorization), `pages` (bounded work) and
+`database` (row-level security, noticed only by a suite that runs on PostgreSQL).
 """
 
 from collections.abc import Iterable
@@ -15,6 +16,12 @@ from generator._mutants._source import (
     Operator,
     ProjectSource,
     Splice,
+)
+from generator._mutants.database import (
+    bypass_row_security,
+    drop_row_policy,
+    drop_with_check,
+    session_identity,
 )
 from generator._mutants.pages import uncapped_page_size
 from generator._mutants.policies import (
@@ -38,15 +45,19 @@ __all__ = [
     "Operator",
     "ProjectSource",
     "Splice",
+    "bypass_row_security",
     "cached_membership",
     "check_mutant",
     "drop_policy",
+    "drop_row_policy",
     "drop_security_event",
+    "drop_with_check",
     "find_mutants",
     "forbidden_not_404",
     "owner_from_body",
     "repository_conditions",
     "scope_conditions",
+    "session_identity",
     "skip_authorization_check",
     "uncapped_page_size",
     "unscoped_find",
@@ -67,6 +78,10 @@ OPERATORS: tuple[Operator, ...] = (
     drop_security_event,
     skip_authorization_check,
     upper_case_ids,
+    drop_row_policy,
+    session_identity,
+    bypass_row_security,
+    drop_with_check,
 )
 
 
