@@ -69,10 +69,7 @@ def catalog(url: str) -> dict[str, set[tuple[object, ...]]]:
     import psycopg
 
     with psycopg.connect(url) as connection:
-        return {
-            kind: set(connection.execute(query).fetchall())
-            for kind, query in CATALOG.items()
-        }
+        return {kind: set(connection.execute(query).fetchall()) for kind, query in CATALOG.items()}
 
 
 def extract(commit: str, dest: Path) -> Path:
