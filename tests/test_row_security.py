@@ -1,0 +1,54 @@
+"""Two independent layers (DESIGN §7.3), each proven alone on PostgreSQL in a rendered project
+with owner-scoped, org-scoped, nested and ref: resources.
+
+- The application layer alone: the whole generated suite passes with row-level security off
+  (TEST_ROW_SECURITY=off), so no isolation test leans on the policies.
+- The database layer alone: the generated row security tests (raw SQL as an outsider, the
+  identity per transaction, the role check, the policies of the migrations) run, none skipped.
+
+The normal PostgreSQL run of the generated suite, policies on, is in test_add_resource.py.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+from tests.support import output, run
+
+PYTEST = (sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+# The generated modules that prove the database layer.
+DATABASE_LAYER = ("tests/security/test_row_security.py", "tests/test_migrations.py")
+SUITE_TIMEOUT = 1800  # the whole generated suite on PostgreSQL, on a loaded machine
+
+
+def test_the_application_layer_alone_passes_the_suite_on_postgres(
+    resources_project_copy: Path, env: dict[str, str], postgres_url: str
+) -> None:
+    done = run(
+        [*PYTEST, "-rs"],
+        resources_project_copy,
+        {**env, "TEST_DATABASE_URL": postgres_url, "TEST_ROW_SECURITY": "off"},
+        timeout=SUITE_TIMEOUT,
+    )
+    assert done.returncode == 0, output(done)
+    passed = re.search(r"(\d+) passed", done.stdout)
+    assert passed and int(passed.group(1)) > 300, output(done)
+    skipped = re.findall(r"^SKIPPED \[(\d+)\] (\S+?):\d+: (.*)$", done.stdout, re.MULTILINE)
+    assert {path for _, path, _ in skipped} == set(DATABASE_LAYER), output(done)
+    assert all("with row-level security on" in reason for _, _, reason in skipped), skipped
+
+
+def test_the_database_layer_alone_runs_every_test_on_postgres(
+    resources_project_copy: Path, env: dict[str, str], postgres_url: str
+) -> None:
+    done = run(
+        [*PYTEST, "-rs", *DATABASE_LAYER],
+        resources_project_copy,
+        {**env, "TEST_DATABASE_URL": postgres_url},
+    )
+    assert done.returncode == 0, output(done)
+    assert "skipped" not in done.stdout, output(done)
+    passed = re.search(r"(\d+) passed", done.stdout)
+    # Per resource: reads and writes, for one attacker (owner scope) or two (org scope); then the
+    # identity, the warning and the role, and the migrations' own tests.
+    assert passed and int(passed.group(1)) >= 2 * (1 + 1 + 2 + 2) + 3 + 6, output(done)
