@@ -203,6 +203,9 @@ def verify(options: Verify, echo: Callable[[str], None]) -> Report:
             f"not run   {skipped.operator}  {skipped.path}:{skipped.line}  "
             f"{skipped.description}{_needs(skipped)}"
         )
+    if report.not_run and not mutants:  # nothing left to run: the suite need not run either
+        report.seconds = time.monotonic() - started
+        return report
     broken = [(m, problem) for m in mutants if (problem := check_mutant(source, m))]
     if broken:
         details = "; ".join(f"{m.key}: {problem}" for m, problem in broken)

@@ -70,6 +70,18 @@ def test_the_generated_tests_kill_every_database_mutant_on_postgres(
     print(f"scopecraft verify on PostgreSQL: {summary.group(0)}, {time.monotonic() - started:.0f}s")
 
 
+def test_database_mutants_without_postgres_are_reported_not_run(
+    resources_project_copy: Path, env: dict[str, str]
+) -> None:
+    started = time.monotonic()
+    code, text = verify(resources_project_copy, env, "--only", "security/rls.py")
+    assert code == 0, text
+    lines = [line for line in text.splitlines() if line.startswith("not run")]
+    assert len(lines) == 7 and all("(needs PostgreSQL: TEST_DATABASE_URL)" in x for x in lines)
+    assert "0/0 mutants killed" in text and "; 7 not run: they need PostgreSQL" in text, text
+    assert time.monotonic() - started < 60, "the suite ran although no mutant could"
+
+
 def test_a_survivor_fails_the_check_until_listed_as_equivalent(
     resources_project_copy: Path, env: dict[str, str]
 ) -> None:

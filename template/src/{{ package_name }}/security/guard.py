@@ -20,14 +20,15 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import ClauseElement, TableClause, TextClause, event
+from sqlalchemy import TableClause, TextClause, event
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnClause
 
-from ..extensions import db
+from ..database import Base
 from .audit import security_event
 
 _scoped: ContextVar[bool] = ContextVar("scoped_statements", default=False)
@@ -57,13 +58,13 @@ def is_scoped_model(cls: type) -> bool:
 def scoped_tables() -> dict[str, str]:
     """The table of every scoped model, with the model's name."""
     return {
-        mapper.local_table.name: mapper.class_.__name__  # type: ignore[attr-defined]
-        for mapper in db.Model.registry.mappers
+        mapper.local_table.name: mapper.class_.__name__
+        for mapper in Base.registry.mappers
         if is_scoped_model(mapper.class_) and isinstance(mapper.local_table, TableClause)
     }
 
 
-def tables_named(statement: ClauseElement, candidates: set[str] | dict[str, str]) -> set[str]:
+def tables_named(statement: Any, candidates: set[str] | dict[str, str]) -> set[str]:
     """The `candidates` that `statement` reads or writes, at any depth."""
     found: set[str] = set()
     for element in visitors.iterate(statement):

@@ -26,10 +26,11 @@ import logging
 from typing import Any
 
 from flask import Flask, g, has_app_context
-from sqlalchemy import DDL, Engine, event, text
+from sqlalchemy import DDL, Engine, TableClause, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
+from ..database import Base
 from ..extensions import db
 from .guard import tables_named
 from .owned import OwnedByOrg, OwnedByUser
@@ -72,9 +73,10 @@ def row_security(table: str, scope: str) -> list[str]:
 def owned_tables() -> dict[str, str]:
     """Every owned table, with its scope (`owner` or `org`)."""
     return {
-        mapper.local_table.name: mapper.class_.__scope__  # type: ignore[attr-defined]
-        for mapper in db.Model.registry.mappers
+        mapper.local_table.name: mapper.class_.__scope__
+        for mapper in Base.registry.mappers
         if issubclass(mapper.class_, OwnedByUser | OwnedByOrg)
+        and isinstance(mapper.local_table, TableClause)
     }
 
 
