@@ -143,14 +143,15 @@ def check_bypass(dbapi_connection: Any, _record: Any = None) -> str | None:
         cursor.close()
         dbapi_connection.rollback()
     if superuser:
-        reason = "is a superuser"
+        reason = "it is a superuser"
     elif bypassrls:
-        reason = "has BYPASSRLS"
+        reason = "it has BYPASSRLS"
     elif exposed:
-        reason = f"is not held by a policy on {', '.join(exposed)} (off, or owned without FORCE)"
+        tables = ", ".join(exposed)
+        reason = f"row security is off on {tables}, or it owns them without FORCE"
     else:
         return None
-    problem = f'database role "{role}" {reason}: row-level security does not apply to it'
+    problem = f'row-level security does not hold database role "{role}": {reason}'
     logger.warning("%s; only the application layer keeps users apart", problem)
     return problem
 
