@@ -6,14 +6,15 @@ with owner-scoped, org-scoped, nested and ref: resources.
 - The database layer alone: the generated row security tests (raw SQL as an outsider, the
   identity per transaction, the role check, the policies of the migrations) run, none skipped.
 
-The normal PostgreSQL run of the generated suite, policies on, is in test_add_resource.py.
+The normal PostgreSQL run of the generated suite, policies on, is in test_add_resource.py; the
+release migration's policies for tables made before 0.2, in test_schema_upgrade.py.
 """
 
 import re
 import sys
 from pathlib import Path
 
-from tests.support import output, run
+from tests.support import SCOPECRAFT, flask, output, run
 
 PYTEST = (sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider")
 # The generated modules that prove the database layer.
@@ -52,3 +53,37 @@ def test_the_database_layer_alone_runs_every_test_on_postgres(
     # Per resource: reads and writes, for one attacker (owner scope) or two (org scope); then the
     # identity, the warning and the role, and the migrations' own tests.
     assert passed and int(passed.group(1)) >= 2 * (1 + 1 + 2 + 2) + 3 + 6, output(done)
+
+
+def row_security_of_notes(url: str) -> set[tuple[object, ...]]:
+    """The policies of the notes table and its row security flags; empty without the table."""
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        found = connection.execute(
+            "SELECT policyname, cmd, qual, with_check FROM pg_policies WHERE tablename = 'notes'"
+        ).fetchall()
+        flags = connection.execute(
+            "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'notes'"
+        ).fetchall()
+    return set(found) | {("enabled, forced", *row) for row in flags}
+
+
+def scopecraft(project: Path, env: dict[str, str], *args: str) -> None:
+    done = run([SCOPECRAFT, *args, "--project", project], project, env)
+    assert done.returncode == 0, output(done)
+
+
+def test_a_resources_policy_goes_with_its_drop_migration_and_its_downgrade_brings_it_back(
+    project_copy: Path, env: dict[str, str], postgres_url: str
+) -> None:
+    scopecraft(project_copy, env, "add-resource", "note", "--field", "title:str")
+    flask(project_copy, env, postgres_url, "db", "upgrade")
+    created = row_security_of_notes(postgres_url)
+    assert {row[0] for row in created} == {"owner_rows", "enabled, forced"}, created
+    assert ("enabled, forced", True, True) in created, created
+    scopecraft(project_copy, env, "remove-resource", "note")
+    flask(project_copy, env, postgres_url, "db", "upgrade")
+    assert row_security_of_notes(postgres_url) == set(), "notes or its policy outlived the drop"
+    flask(project_copy, env, postgres_url, "db", "downgrade", "--", "-1")
+    assert row_security_of_notes(postgres_url) == created, "the downgrade lost the policy"
