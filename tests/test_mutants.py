@@ -21,7 +21,14 @@ TEMPLATE_PACKAGE = REPO / "template" / "src" / "{{ package_name }}"
 CORE = {
     **{
         f"security/{name}": (TEMPLATE_PACKAGE / "security" / name).read_text(encoding="utf-8")
-        for name in ("repository.py", "access.py", "principal.py", "converters.py", "audit.py")
+        for name in (
+            "repository.py",
+            "access.py",
+            "principal.py",
+            "converters.py",
+            "audit.py",
+            "rls.py",
+        )
     },
     "pagination.py": (TEMPLATE_PACKAGE / "pagination.py").read_text(encoding="utf-8"),
 }
@@ -431,6 +438,61 @@ def test_the_converter_accepts_upper_case(source: ProjectSource) -> None:
     assert not re.fullmatch(original.regex, public_id.upper())
 
 
+def policy_statements(text: str) -> Any:
+    """The mutated module's `row_security` function, run with stand-in conditions."""
+    tree = ast.parse(text)
+    function = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef) and node.name == "row_security"
+    )
+    rows = {"owner": "owner_id = caller", "org": "org_id IN caller_orgs"}
+    return load_class(ast.get_source_segment(text, function) or "", "row_security", ROWS=rows)
+
+
+def test_the_database_layer_loses_each_of_its_guarantees(source: ProjectSource) -> None:
+    mutants, _ = find_mutants(
+        source,
+        [
+            _mutants.drop_row_policy,
+            _mutants.session_identity,
+            _mutants.bypass_row_security,
+            _mutants.drop_with_check,
+        ],
+    )
+    assert sorted(m.key for m in mutants) == [
+        "bypass-row-security security/rls.py:row_security",
+        "drop-row-policy security/rls.py:notes",
+        "drop-row-policy security/rls.py:tasks",
+        "drop-with-check security/rls.py:row_security",
+        "session-identity security/rls.py:SET_CALLER",
+    ]
+    assert all(m.database == "postgresql" and m.focus == "row_security" for m in mutants)
+    original = policy_statements(CORE["security/rls.py"])
+    assert original("notes", "owner") == [
+        "ALTER TABLE notes ENABLE ROW LEVEL SECURITY",
+        "ALTER TABLE notes FORCE ROW LEVEL SECURITY",
+        "CREATE POLICY owner_rows ON notes USING (owner_id = caller)"
+        " WITH CHECK (owner_id = caller)",
+    ]
+    dropped = policy_statements(
+        mutated(source, only(mutants, "drop-row-policy security/rls.py:tasks"))
+    )
+    assert dropped("tasks", "org") == [] and dropped("notes", "owner") == original("notes", "owner")
+    unforced = policy_statements(
+        mutated(source, only(mutants, "bypass-row-security security/rls.py:row_security"))
+    )
+    assert unforced("notes", "owner")[1] == "ALTER TABLE notes NO FORCE ROW LEVEL SECURITY"
+    unchecked = policy_statements(
+        mutated(source, only(mutants, "drop-with-check security/rls.py:row_security"))
+    )
+    assert unchecked("tasks", "org")[2] == (
+        "CREATE POLICY org_rows ON tasks USING (org_id IN caller_orgs) WITH CHECK (true)"
+    )
+    session = mutated(source, only(mutants, "session-identity security/rls.py:SET_CALLER"))
+    assert "text(\"SELECT set_config('app.user_id', :user_id, false)\")" in session
+
+
 def test_a_users_edited_and_hand_written_code_is_mutated_too(tmp_path: Path) -> None:
     reformatted_core = CORE["security/repository.py"].replace(
         "conditions = [model.org_id == self.scope.org.id]",
@@ -476,6 +538,7 @@ def test_a_users_edited_and_hand_written_code_is_mutated_too(tmp_path: Path) -> 
         "drop-policy resources/billing/views.py:invoices",
         "uncapped-limit resources/billing/views.py:invoices",
         "wide-response resources/billing/schemas.py:InvoiceOut",
+        "drop-row-policy security/rls.py:invoices",
     ):
         assert key in found, key
     core = only(mutants, "drop-org-condition security/repository.py:ScopedRepository.conditions")
@@ -515,6 +578,10 @@ def test_a_missing_target_is_reported_not_a_crash(tmp_path: Path) -> None:
         "drop-security-event",
         "skip-authorization-check",
         "upper-case-ids",
+        "drop-row-policy",
+        "session-identity",
+        "bypass-row-security",
+        "drop-with-check",
     } <= reported, reported
     assert "src/app/broken.py cannot be parsed" in {gap.description for gap in missing}
 
@@ -538,6 +605,16 @@ def test_mutants_of_a_rendered_project(resources_project: Path) -> None:
     assert counts["drop-security-event"] >= 3
     assert counts["upper-case-ids"] == counts["unscoped-find"] == 1
     assert counts["forbidden-not-404"] == counts["cached-membership"] == 1
+    assert counts["drop-row-policy"] == resources
+    assert counts["session-identity"] == counts["bypass-row-security"] == 1
+    assert counts["drop-with-check"] == 1
+    on_postgresql = {m.operator for m in mutants if m.database == "postgresql"}
+    assert on_postgresql == {
+        "drop-row-policy",
+        "session-identity",
+        "bypass-row-security",
+        "drop-with-check",
+    }
     for mutant in mutants:
         assert _mutants.check_mutant(source, mutant) is None, mutant.key
         assert ast.parse(mutated(source, mutant)), mutant.key

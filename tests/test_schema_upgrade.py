@@ -212,3 +212,24 @@ def test_the_release_migration_revises_the_users_own_head(
     flask(old_project, env, postgres_url, "db", "upgrade")
     heads = flask(old_project, env, postgres_url, "db", "heads")
     assert heads.split() == [release["revision"], "(head)"], heads
+
+
+def test_the_release_migration_downgrades_and_upgrades_again(
+    old_project: Path, env: dict[str, str], postgres_url: str
+) -> None:
+    """Its downgrade takes the 0.1 tables back to what 0.1 made: no policy, no row security."""
+    update(old_project, env)
+    flask(old_project, env, postgres_url, "db", "upgrade")
+    upgraded = catalog(postgres_url)
+    assert upgraded["policies"], "the release migration created no policy"
+    answers = yaml.safe_load((old_project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    flask(
+        old_project, env, postgres_url, "db", "downgrade", answers["upgrade_0_2"]["down_revision"]
+    )
+    downgraded = catalog(postgres_url)
+    assert downgraded["policies"] == set(), downgraded["policies"]
+    assert all(not rls and not force for _, rls, force in downgraded["row security"])
+    flask(old_project, env, postgres_url, "db", "upgrade")
+    again = catalog(postgres_url)
+    for kind in CATALOG:
+        assert again[kind] == upgraded[kind], f"{kind} differ after a downgrade and an upgrade"

@@ -4,8 +4,9 @@ Operators find their targets by what the code does (the comparison with `self.sc
 repository's `conditions`, the `abort(404)` in `not_found`, the policy decorator on a view),
 never by line numbers. An operator that finds nothing to mutate says so with a `MissingTarget`.
 The operators live in one module per layer: `queries` (the scoped query), `responses` (what
-callers are told), `policies` (function-level authorization) and `pages` (lists: the page-size
-cap, the scope of every page, cursors that are positions only).
+callers are told), `policies` (function-level authorization), `pages` (lists: the page-size
+cap, the scope of every page, cursors that are positions only) and `database` (row-level
+security, noticed only by a suite that runs on PostgreSQL).
 """
 
 from collections.abc import Iterable
@@ -16,6 +17,12 @@ from generator._mutants._source import (
     Operator,
     ProjectSource,
     Splice,
+)
+from generator._mutants.database import (
+    bypass_row_security,
+    drop_row_policy,
+    drop_with_check,
+    session_identity,
 )
 from generator._mutants.pages import scope_in_cursor, uncapped_limit, unscoped_next_page
 from generator._mutants.policies import (
@@ -39,16 +46,20 @@ __all__ = [
     "Operator",
     "ProjectSource",
     "Splice",
+    "bypass_row_security",
     "cached_membership",
     "check_mutant",
     "drop_policy",
+    "drop_row_policy",
     "drop_security_event",
+    "drop_with_check",
     "find_mutants",
     "forbidden_not_404",
     "owner_from_body",
     "repository_conditions",
     "scope_conditions",
     "scope_in_cursor",
+    "session_identity",
     "skip_authorization_check",
     "uncapped_limit",
     "unscoped_find",
@@ -72,6 +83,10 @@ OPERATORS: tuple[Operator, ...] = (
     drop_security_event,
     skip_authorization_check,
     upper_case_ids,
+    drop_row_policy,
+    session_identity,
+    bypass_row_security,
+    drop_with_check,
 )
 
 

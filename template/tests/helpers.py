@@ -1,5 +1,6 @@
 """Assertions and probes shared by the test modules: one way to check each property."""
 
+import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,6 +22,25 @@ MAX_PAGES = 200
 
 # `make_app(config=None, *, create_tables=True)`, the conftest fixture that builds apps.
 AppFactory = Callable[..., Flask]
+
+
+def on_postgres() -> bool:
+    """True when the suite runs on PostgreSQL (TEST_DATABASE_URL)."""
+    return os.environ.get("TEST_DATABASE_URL", "").startswith("postgres")
+
+
+def row_security_wanted() -> bool:
+    """TEST_ROW_SECURITY: `on` (the default), or `off` to prove the application layer alone."""
+    value = os.environ.get("TEST_ROW_SECURITY", "on")
+    if value not in ("on", "off"):
+        raise pytest.UsageError(f"TEST_ROW_SECURITY must be on or off, not {value!r}")
+    return value == "on"
+
+
+needs_row_security = pytest.mark.skipif(
+    not on_postgres() or not row_security_wanted(),
+    reason="needs PostgreSQL (TEST_DATABASE_URL) with row-level security on (TEST_ROW_SECURITY)",
+)
 
 
 def missing_id() -> str:

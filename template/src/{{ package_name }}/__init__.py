@@ -16,6 +16,7 @@ from .proxies import trust_proxies
 from .security.access import audit_routes, declare_public_endpoints, enforce_declared_policy
 from .security.converters import PublicIdConverter
 from .security.guard import install_guard
+from .security.rls import install_row_security
 
 DOCS_ENDPOINTS = ("api-docs.openapi_json", "api-docs.openapi_swagger_ui")
 
@@ -42,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(accounts_cli)
 
     install_guard()
+    install_row_security(app)
     declare_public_endpoints(app, *DOCS_ENDPOINTS)
     enforce_declared_policy(app)
     audit_routes(app)
