@@ -11,6 +11,8 @@ uncommitted template work is measured too. Each repetition, for each count in tu
   with nothing else scopecraft does, for reference;
 - `add` adds one resource, `add --dry-run` only previews it;
 - `remove` removes the last resource (nothing depends on it), `remove --dry-run` previews it;
+- `(cold)` is the same command with the render cache emptied first (`.git/scopecraft/renders`):
+  the project's recorded answers are rendered too, as on the first change after `new-project`;
 
 and every change is undone with `git reset --hard HEAD~1`. Interleaving the commands keeps a
 shared, noisy machine from favouring one of them. The table gives each median, and its ratio to
@@ -52,7 +54,16 @@ for args in (["init", "--quiet"], ["add", "--all"], ["commit", "--quiet", "-m", 
                    cwd=dest, check=True)
 """
 
-KINDS = ("new-project", "render", "add", "add --dry-run", "remove", "remove --dry-run")
+KINDS = (
+    "new-project",
+    "render",
+    "add",
+    "add (cold)",
+    "add --dry-run",
+    "add --dry-run (cold)",
+    "remove",
+    "remove --dry-run",
+)
 
 
 def resource_specs(count: int) -> list[str]:
@@ -124,8 +135,15 @@ def measure(
     )
     shutil.rmtree(fresh)
     last = f"thing{count:02d}"
-    timings["add --dry-run"] = run([SCOPECRAFT, "add-resource", *ADDED, "--dry-run"], project, env)
-    timings["add"] = run([SCOPECRAFT, "add-resource", *ADDED], project, env)
+    add: list[str | Path] = [SCOPECRAFT, "add-resource", *ADDED]
+    dry_run = [*add, "--dry-run"]
+    empty_render_cache(project)
+    timings["add --dry-run (cold)"] = run(dry_run, project, env)
+    empty_render_cache(project)
+    timings["add (cold)"] = run(add, project, env)
+    run(["git", "reset", "--quiet", "--hard", "HEAD~1"], project, env)
+    timings["add --dry-run"] = run(dry_run, project, env)
+    timings["add"] = run(add, project, env)
     run(["git", "reset", "--quiet", "--hard", "HEAD~1"], project, env)
     timings["remove --dry-run"] = run(
         [SCOPECRAFT, "remove-resource", last, "--dry-run"], project, env
@@ -133,6 +151,10 @@ def measure(
     timings["remove"] = run([SCOPECRAFT, "remove-resource", last], project, env)
     run(["git", "reset", "--quiet", "--hard", "HEAD~1"], project, env)
     return timings
+
+
+def empty_render_cache(project: Path) -> None:
+    shutil.rmtree(project / ".git" / "scopecraft" / "renders", ignore_errors=True)
 
 
 def main() -> None:

@@ -28,15 +28,22 @@ def load() -> None:
     del copier, jinja2, plumbum
 
 
-def copy(src: str, dest: Path, data: dict[str, Any], *, vcs_ref: str = "HEAD") -> list[str]:
-    """Render the template at `src` (at `vcs_ref`, a tag or HEAD) into `dest`; return warnings.
+@dataclass(frozen=True)
+class Copied:
+    """A new project's render: its warnings, and whether an update renders the same files."""
 
-    `dest` must be new or empty.
-    """
+    warnings: list[str]
+    # False when an `_exclude` entry depends on `_copier_operation`, which only changes what
+    # files a render writes; answers and content are the same in a copy and an update.
+    same_in_update: bool
+
+
+def copy(src: str, dest: Path, data: dict[str, Any], *, vcs_ref: str = "HEAD") -> Copied:
+    """Render the template at `src` (at `vcs_ref`, a tag or HEAD) into `dest`, new or empty."""
     import copier
 
     with _into_fresh_directory():
-        _, caught = _run(
+        worker, caught = _run(
             copier.run_copy,
             src_path=src,
             dst_path=dest,
@@ -48,7 +55,8 @@ def copy(src: str, dest: Path, data: dict[str, Any], *, vcs_ref: str = "HEAD") -
             unsafe=False,
             settings=copier.Settings(),
         )
-    return caught
+    exclusions = worker.all_exclusions
+    return Copied(caught, not any("_copier_operation" in pattern for pattern in exclusions))
 
 
 @dataclass(frozen=True)

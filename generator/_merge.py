@@ -17,7 +17,7 @@ holds this module to:
 """
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,22 +45,23 @@ class FileMerge:
 
 def plan(
     project: Path,
-    old: Path,
+    old: Mapping[str, bytes],
     new: Path,
     skip_if_exists: Callable[[str], bool],
     answers_file: str,
-    empty: Path,
+    scratch: Path,
 ) -> list[FileMerge]:
-    """Merge the renders `old` and `new` into the files of `project`, in memory; `empty` is an
-    empty file to stand for the base of a file both sides added."""
-    old_files, new_files = _files(old), _files(new)
+    """Merge the difference between the renders `old` (the files' content by path) and `new` (a
+    directory) into the files of `project`, in memory; `scratch` is an empty directory for the
+    base versions `git merge-file` reads."""
+    new_files = files_under(new)
     merges = []
-    for path in sorted(old_files.keys() | new_files.keys()):
+    for path in sorted(old.keys() | new_files.keys()):
         if path == answers_file and path in new_files:
             merge = _take(path, project, new_files[path])
         else:
             merge = _merge(
-                path, project, old_files.get(path), new_files.get(path), skip_if_exists, empty
+                path, project, old.get(path), new_files.get(path), skip_if_exists, scratch
             )
         if merge is not None:
             merges.append(merge)
@@ -70,10 +71,10 @@ def plan(
 def _merge(
     path: str,
     project: Path,
-    base: Path | None,
+    base: bytes | None,
     theirs: Path | None,
     skip_if_exists: Callable[[str], bool],
-    empty: Path,
+    scratch: Path,
 ) -> FileMerge | None:
     ours = project / path
     exists = ours.exists()
@@ -81,26 +82,30 @@ def _merge(
         raise RenderError(f"{path} is a directory in the project but a file in the template")
     if theirs is None:
         return FileMerge(path, "deleted") if exists and not ours.is_symlink() else None
-    unchanged = base is not None and base.read_bytes() == theirs.read_bytes()
+    template = theirs.read_bytes()
     if not exists:
         if base is None or skip_if_exists(path):
-            return FileMerge(path, "created", theirs.read_bytes(), _permissions(theirs))
+            return FileMerge(path, "created", template, _permissions(theirs))
         return None  # deleted by the user
-    if unchanged or skip_if_exists(path):
+    if base == template or skip_if_exists(path):
         return None
-    mine, template = ours.read_bytes(), theirs.read_bytes()
+    mine = ours.read_bytes()
     if mine == template:
         return None
-    if base is not None and mine == base.read_bytes():
+    if mine == base:
         return FileMerge(path, "changed", template)
-    merged = _git.merge_file(project, ours, base or empty, theirs, LABELS)
+    # Files both sides added merge as if from an empty one.
+    base_file = scratch / "base" / path
+    base_file.parent.mkdir(parents=True, exist_ok=True)
+    base_file.write_bytes(base or b"")
+    merged = _git.merge_file(project, ours, base_file, theirs, LABELS)
     if merged is None:
         # git cannot merge these (binary files): the user's file stays, to be resolved.
-        return FileMerge(path, "changed", mine, conflict=True, base=base or empty, theirs=theirs)
+        return FileMerge(path, "changed", mine, conflict=True, base=base_file, theirs=theirs)
     content, conflict = merged
     if content == mine:
         return None
-    return FileMerge(path, "changed", content, conflict=conflict, base=base or empty, theirs=theirs)
+    return FileMerge(path, "changed", content, conflict=conflict, base=base_file, theirs=theirs)
 
 
 def _take(path: str, project: Path, theirs: Path) -> FileMerge | None:
@@ -163,7 +168,7 @@ def _record_stages(project: Path, repo: Path, conflicts: list[FileMerge]) -> Non
     _git.git_bytes(repo, "update-index", "-z", "--index-info", input=b"\0".join(lines) + b"\0")
 
 
-def _files(root: Path) -> dict[str, Path]:
+def files_under(root: Path) -> dict[str, Path]:
     """Every file under `root`, by its path relative to it."""
     found = {}
     for directory, _, names in os.walk(root):

@@ -41,36 +41,37 @@ def key(answers: bytes, folder: str) -> str:
     return digest.hexdigest()
 
 
-def restore(repo: Path, entry: str, dest: Path) -> bool:
-    """Write the render stored as `entry` into `dest` (new); False if there is none."""
+def load(repo: Path, entry: str) -> dict[str, bytes] | None:
+    """The files of the render stored as `entry`, by path; None if there is none."""
     try:
         tree = (_entries(repo) / entry).read_text(encoding="ascii").strip()
         listing = git_bytes(repo, "ls-tree", "-r", "-z", "--full-tree", tree)
-        files = []
+        paths, blobs = [], []
         for record in filter(None, listing.split(b"\0")):
-            meta, raw_path = record.split(b"\t", 1)
-            raw_mode, kind, blob = meta.split()
+            meta, path = record.split(b"\t", 1)
+            _, kind, blob = meta.split()
             if kind != b"blob":
-                return False
-            files.append((int(raw_mode, 8), blob, os.fsdecode(raw_path)))
-        contents = _read_blobs(repo, [blob for _, blob, _ in files])
+                return None
+            paths.append(os.fsdecode(path))
+            blobs.append(blob)
+        return dict(zip(paths, _read_blobs(repo, blobs), strict=True))
     except (OSError, GitError, ValueError):
-        return False
-    for (mode, _, path), content in zip(files, contents, strict=True):
-        target = dest / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
-        target.chmod(0o755 if mode == _EXECUTABLE else 0o644)
-    return True
+        return None
 
 
 def store(repo: Path, entry: str, render: Path, scratch: Path) -> None:
-    """Keep the render in `render` as `entry`; `scratch` is a directory for a temporary index.
+    """Keep the render in `render` (but a `.git` in it) as `entry`; `scratch` is a directory for
+    a temporary index.
 
     Best effort: a render that cannot be stored (a symlink in it, a read-only repository) is
     simply rendered again next time.
     """
-    paths = sorted(path for path in render.rglob("*") if path.is_symlink() or not path.is_dir())
+    found = []
+    for directory, subdirectories, names in os.walk(render):
+        if directory == str(render) and ".git" in subdirectories:
+            subdirectories.remove(".git")
+        found += [Path(directory, name) for name in [*subdirectories, *names]]
+    paths = sorted(path for path in found if path.is_symlink() or not path.is_dir())
     if any(path.is_symlink() or "\n" in str(path) for path in paths):
         return
     try:

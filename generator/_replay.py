@@ -20,6 +20,7 @@ from typing import Any
 
 from generator import _copier, _render_cache
 from generator._answers import ANSWERS_FILE
+from generator._merge import files_under
 from generator._project import Project
 
 
@@ -27,12 +28,12 @@ from generator._project import Project
 class Renders:
     """The project rendered with its recorded answers (`old`) and with the new ones (`new`)."""
 
-    old: Path
+    old: dict[str, bytes]
     new: Path
     skip_if_exists: Callable[[str], bool]
     warnings: list[str]
-    # Keys of the render cache: the old render's (None if it came from the cache), the new one's.
-    old_key: str | None
+    # The old render's directory and key when it was rendered here rather than kept before.
+    rendered_old: tuple[Path, str] | None
     new_key: str
 
 
@@ -40,27 +41,33 @@ def render(project: Project, data: dict[str, Any], tmp: Path) -> Renders:
     """Render the project's recorded answers and, with `data` changed, its new ones into `tmp`."""
     source, commit = str(project.answers["_src_path"]), str(project.answers["_commit"])
     folder = project.path.name
-    old, new = tmp / "old" / folder, tmp / "new" / folder
-    old_key = _render_cache.key((project.path / ANSWERS_FILE).read_bytes(), folder)
+    new = tmp / "new" / folder
     new.mkdir(parents=True)
     shutil.copyfile(project.path / ANSWERS_FILE, new / ANSWERS_FILE)
+    old_key = _render_cache.key((project.path / ANSWERS_FILE).read_bytes(), folder)
 
-    cached = _render_cache.restore(project.repo, old_key, old)
-    if cached:
+    old = _render_cache.load(project.repo, old_key)
+    rendered_old = None
+    if old is not None:
         old_warnings: list[str] = []
         rendered = _copier.render_for_update(source, new, data, vcs_ref=commit)
     else:
+        old_dir = tmp / "old" / folder
         _copier.load()
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as pool:
-            old_render = pool.submit(_render_old, source, old, last_answers(project), commit)
+            old_render = pool.submit(_render_old, source, old_dir, last_answers(project), commit)
             rendered = _copier.render_for_update(source, new, data, vcs_ref=commit)
             old_warnings = old_render.result()
+        old, rendered_old = read_files(old_dir), (old_dir, old_key)
 
     new_key = _render_cache.key((new / ANSWERS_FILE).read_bytes(), folder)
     warnings = list(dict.fromkeys([*old_warnings, *rendered.warnings]))
-    return Renders(
-        old, new, rendered.skip_if_exists, warnings, None if cached else old_key, new_key
-    )
+    return Renders(old, new, rendered.skip_if_exists, warnings, rendered_old, new_key)
+
+
+def read_files(root: Path) -> dict[str, bytes]:
+    """The content of every file under `root`, by its path relative to it."""
+    return {path: file.read_bytes() for path, file in files_under(root).items()}
 
 
 def last_answers(project: Project) -> dict[str, Any]:

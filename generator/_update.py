@@ -52,18 +52,22 @@ def change_project(
     with tempfile.TemporaryDirectory(prefix="scopecraft-change-") as tmp:
         scratch = Path(tmp)
         renders = _replay.render(project, data, scratch)
-        empty = scratch / "empty"
-        empty.touch()
         merges = _merge.plan(
-            project.path, renders.old, renders.new, renders.skip_if_exists, ANSWERS_FILE, empty
+            project.path,
+            renders.old,
+            renders.new,
+            renders.skip_if_exists,
+            ANSWERS_FILE,
+            scratch / "merge",
         )
         files = [FileChange(merge.status, merge.path, merge.conflict) for merge in merges]
         if dry_run:
             return Outcome(project, files, dry_run=True, warnings=renders.warnings)
         outcome = _apply(project, merges, message, files, renders.warnings)
         _render_cache.store(project.repo, renders.new_key, renders.new, scratch)
-        if renders.old_key is not None:
-            _render_cache.store(project.repo, renders.old_key, renders.old, scratch)
+        if renders.rendered_old is not None:
+            old_dir, old_key = renders.rendered_old
+            _render_cache.store(project.repo, old_key, old_dir, scratch)
     return outcome
 
 
