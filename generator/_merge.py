@@ -10,7 +10,9 @@ holds this module to:
   there, the two are merged as if both had started from an empty file;
 - a changed file the user has not edited takes the new render; an edited one is merged by
   `git merge-file`. Overlapping edits are left between conflict markers and unmerged in the
-  index, with the base, the user's and the template's versions as stages 1, 2 and 3;
+  index, with the base, the user's and the template's versions as stages 1, 2 and 3. Where git
+  cannot merge (binary files), the user's file stays, unmerged; there Copier differs, and
+  silently takes the template's;
 - a file the user deleted stays deleted, unless it matches `_skip_if_exists`: such a file is
   rendered whenever it is missing, and never touched while it exists (migrations are written
   once).

@@ -13,6 +13,7 @@ is not, it renders in a forked process while this one renders the new.
 import shutil
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 
 from generator import _copier, _render_cache
 from generator._answers import ANSWERS_FILE
+from generator._errors import RenderError
 from generator._merge import files_under
 from generator._project import Project
 
@@ -57,7 +59,12 @@ def render(project: Project, data: dict[str, Any], tmp: Path) -> Renders:
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as pool:
             old_render = pool.submit(_render_old, source, old_dir, last_answers(project), commit)
             rendered = _copier.render_for_update(source, new, data, vcs_ref=commit)
-            old_warnings = old_render.result()
+            try:
+                old_warnings = old_render.result()
+            except BrokenProcessPool as exc:
+                raise RenderError(
+                    f"the process rendering the recorded answers died: {exc}"
+                ) from exc
         old, rendered_old = read_files(old_dir), (old_dir, old_key)
 
     new_key = _render_cache.key((new / ANSWERS_FILE).read_bytes(), folder)

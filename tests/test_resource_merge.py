@@ -13,6 +13,7 @@ that an `_exclude` entry leaves out of updates (`_copier_operation`).
 import shutil
 import stat
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -162,16 +163,17 @@ def recorded(project: Path) -> dict[str, Any]:
 
 def copier_update(project: Path, answers: dict[str, Any], env: dict[str, str]) -> None:
     """Copier's own update of `project` at its template commit, to `answers`' resources."""
-    data = project.parent / "data.yml"
-    data.write_text(
-        yaml.safe_dump({key: answers[key] for key in ("resources", "migrations")}),
-        encoding="utf-8",
-    )
-    done = run(
-        [BIN / "copier", "update", "--defaults", "--vcs-ref=:current:", "--data-file", data],
-        project,
-        env,
-    )
+    with tempfile.TemporaryDirectory() as scratch:
+        data = Path(scratch) / "data.yml"
+        data.write_text(
+            yaml.safe_dump({key: answers[key] for key in ("resources", "migrations")}),
+            encoding="utf-8",
+        )
+        done = run(
+            [BIN / "copier", "update", "--defaults", "--vcs-ref=:current:", "--data-file", data],
+            project,
+            env,
+        )
     assert done.returncode == 0, output(done)
 
 
@@ -181,9 +183,8 @@ def scopecraft(project: Path, env: dict[str, str], *args: str) -> subprocess.Com
 
 def assert_same_tree(mine: Path, copiers: Path, env: dict[str, str]) -> None:
     """The same files with the same content, and the same unmerged index entries."""
-    assert content_digest(mine) == content_digest(copiers), git(
-        copiers.parent, env, "diff", "--no-index", "--stat", str(mine), str(copiers)
-    )
+    differences = run(["diff", "-r", "-x", ".git", mine, copiers], mine.parent, env).stdout
+    assert content_digest(mine) == content_digest(copiers), differences
     assert git(mine, env, "ls-files", "--unmerged") == git(copiers, env, "ls-files", "--unmerged")
 
 
@@ -286,6 +287,36 @@ def test_a_conflict_equals_copiers_markers_and_index_stages(
     copier_update(copiers, recorded(mine), env)
     assert_same_tree(mine, copiers, env)
     assert git(mine, env, "status", "--porcelain") == git(copiers, env, "status", "--porcelain")
+
+
+def test_a_project_below_the_repository_root_merges_like_copier(
+    template_repo: Path, env: dict[str, str], user_env: dict[str, str], tmp_path: Path
+) -> None:
+    monorepo = tmp_path / "base" / "monorepo"
+    project = monorepo / "services" / "notes-api"
+    new_project: list[str | Path] = [SCOPECRAFT, "new-project", project, "--template"]
+    new_project += [template_repo, "--no-git", "--resource", RESOURCE_SPECS[0]]
+    done = run(new_project, tmp_path, env)
+    assert done.returncode == 0, output(done)
+    (monorepo / "README.md").write_text("Our services.\n")
+    git(monorepo, user_env, "init", "--quiet")
+    git(monorepo, user_env, "add", "--all")
+    git(monorepo, user_env, "commit", "--quiet", "--message", "Monorepo")
+    registry = project / REGISTRY
+    registry.write_text(registry.read_text().replace("    note_blp,\n", "    note_blp,  # first\n"))
+    git(monorepo, user_env, "commit", "--quiet", "--all", "--message", "A conflicting edit")
+    mine, copiers = copy_of(monorepo, tmp_path / "a"), copy_of(monorepo, tmp_path / "b")
+    subproject = Path("services", "notes-api")
+
+    done = scopecraft(
+        mine, env, "add-resource", "memo", "--field", "title:str", "--project", str(subproject)
+    )
+
+    assert done.returncode == 1, output(done)
+    assert f"  {REGISTRY}" in done.stderr.splitlines()
+    copier_update(copiers / subproject, recorded(mine / subproject), env)
+    assert_same_tree(mine, copiers, env)
+    assert f"services/notes-api/{REGISTRY}" in git(mine, env, "ls-files", "--unmerged")
 
 
 def test_dry_run_lists_the_conflicts_it_would_leave_and_writes_nothing(
