@@ -7,12 +7,12 @@ from a temporary tagged copy of this checkout's template (as the test fixture bu
 uncommitted template work is measured too. Each repetition, for each count in turn:
 
 - `new-project` renders the same project again into a fresh directory;
-- `render` is that project's bare cost: Copier's `run_copy` plus `git init`, `add` and `commit`,
-  with nothing else scopecraft does, for reference;
+- `copier copy + git` is that project's bare cost with Copier alone: `run_copy` plus `git init`,
+  `add` and `commit`, for reference;
 - `add` adds one resource, `add --dry-run` only previews it;
 - `remove` removes the last resource (nothing depends on it), `remove --dry-run` previews it;
 - `(cold)` is the same command with the render cache emptied first (`.git/scopecraft/renders`):
-  the project's recorded answers are rendered too, as on the first change after `new-project`;
+  the project's recorded answers are rendered too, as in a fresh clone of the project;
 
 and every change is undone with `git reset --hard HEAD~1`. Interleaving the commands keeps a
 shared, noisy machine from favouring one of them. The table gives each median, and its ratio to
@@ -56,7 +56,7 @@ for args in (["init", "--quiet"], ["add", "--all"], ["commit", "--quiet", "-m", 
 
 KINDS = (
     "new-project",
-    "render",
+    "copier copy + git",
     "add",
     "add (cold)",
     "add --dry-run",
@@ -128,7 +128,7 @@ def measure(
     fresh = scratch / "fresh"
     timings["new-project"] = new_project(fresh, template, count, env)
     shutil.rmtree(fresh)
-    timings["render"] = run(
+    timings["copier copy + git"] = run(
         [sys.executable, "-c", RENDER, template, fresh, project / ".copier-answers.yml"],
         scratch,
         env,
@@ -196,14 +196,14 @@ def main() -> None:
     print(f"\nwall time, median of {options.repeat} runs; ratio to new-project of the same project")
     print(f"`add` adds: {' '.join(ADDED)}; `remove` removes the last resource\n")
     header = "".join(f"{f'{count} resource' + ('s' if count > 1 else ''):>20}" for count in counts)
-    print(f"{'':18}{header}")
+    print(f"{'':22}{header}")
     for kind in KINDS:
         cells = []
         for count in counts:
             median = statistics.median(timings[(count, kind)])
             ratio = median / statistics.median(timings[(count, "new-project")])
             cells.append(f"{median:8.2f} s {ratio:5.2f}x  ")
-        print(f"{kind:18}{''.join(f'{cell:>20}' for cell in cells)}")
+        print(f"{kind:22}{''.join(f'{cell:>20}' for cell in cells)}")
 
 
 if __name__ == "__main__":
