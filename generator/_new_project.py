@@ -4,11 +4,12 @@ Everything that can be checked is checked before Copier runs, so a mistake write
 rendering starts, any failure removes what was written.
 """
 
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator import __version__, _copier, _git
+from generator import __version__, _copier, _git, _render_cache
 from generator._answers import ANSWERS_FILE, read_answers
 from generator._destination import check_destination, restored_on_failure
 from generator._errors import RenderError
@@ -137,14 +138,23 @@ def create_migrations(resources: list[Resource], base: str) -> list[dict[str, An
 def create(plan: Plan) -> Created:
     """Render, verify and commit the planned project; undo everything if a step fails."""
     with restored_on_failure(plan.dest):
-        warnings = _copier.copy(plan.template, plan.dest, plan.answers(), vcs_ref=plan.ref)
+        copied = _copier.copy(plan.template, plan.dest, plan.answers(), vcs_ref=plan.ref)
         template_commit = verify(plan)
         project_commit = None
         if plan.git:
             project_commit = _git.init_and_commit_all(
                 plan.dest, f"Generate {plan.package_name} with Scopecraft {__version__}"
             )
-    return Created(plan, template_commit, project_commit, warnings)
+            if copied.same_in_update:
+                keep_render(plan.dest)
+    return Created(plan, template_commit, project_commit, copied.warnings)
+
+
+def keep_render(dest: Path) -> None:
+    """Keep the render for the first change to the project: it renders its answers once only."""
+    with tempfile.TemporaryDirectory(prefix="scopecraft-new-") as scratch:
+        answers = (dest / ANSWERS_FILE).read_bytes()
+        _render_cache.store(dest, _render_cache.key(answers, dest.name), dest, Path(scratch))
 
 
 def verify(plan: Plan) -> str:

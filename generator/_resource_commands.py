@@ -1,8 +1,8 @@
 """`scopecraft add-resource` and `remove-resource`: one resource more or fewer in the answers.
 
-Each is parse -> validate -> plan -> preflight -> update -> verify -> commit -> report: the
-resource is checked against the project's others, a migration entry is appended that revises the
-current Alembic head, and `_update.change_project` does the rest.
+Each is parse -> validate -> plan -> render -> merge -> commit -> report: the resource is checked
+against the project's others, a migration entry is appended that revises the current Alembic
+head, and `_update.change_project` does the rest.
 """
 
 from dataclasses import dataclass

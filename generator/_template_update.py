@@ -11,7 +11,9 @@ tests before committing. The output says so, since every scopecraft command refu
 until that commit exists.
 """
 
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from generator import _copier, _git
@@ -27,7 +29,7 @@ from generator._releases import (
     releases,
     version_of,
 )
-from generator._update import FileChange, _in_project, preflight, report_files
+from generator._update import FileChange, report_files
 from generator._update import Outcome as _FilesOutcome
 
 ABORT = "git reset --hard && git clean -fd"
@@ -88,7 +90,7 @@ def update(request: UpdateRequest) -> Updated:
         )
     changelog = changelog_between(source, current, target)
     data = _release_migrations(project, source, target)
-    files, warnings = preflight(project, data, to=target.tag)
+    files, warnings = preflight(project, target, data)
     if request.dry_run:
         return Updated(project, source, old, target, latest, True, files, [], changelog, warnings)
     conflicts, warnings = _apply(project, target, data)
@@ -133,6 +135,26 @@ def _release_migrations(project: Project, source: str, target: Release) -> dict[
     )
 
 
+_STATUS = {"A": "created", "M": "changed", "D": "deleted"}
+
+
+def preflight(
+    project: Project, target: Release, data: dict[str, Any]
+) -> tuple[list[FileChange], list[str]]:
+    """Run the update in a throwaway clone of the project's HEAD; list the files it touches."""
+    with tempfile.TemporaryDirectory(prefix="scopecraft-preflight-") as tmp:
+        clone = Path(tmp) / project.repo.name
+        _git.clone(project.repo, clone)
+        within = clone / project.path.relative_to(project.repo)
+        warnings = _copier.update(within, data, to=target.tag)
+        conflicts = set(_git.conflicts(clone))
+        files = [
+            FileChange(_STATUS.get(status, "changed"), path, path in conflicts)
+            for status, path in _git.staged_changes(clone)
+        ]
+    return _files_in_project(project, files), warnings
+
+
 def _apply(project: Project, target: Release, data: dict[str, Any]) -> tuple[list[str], list[str]]:
     """Run the update in the project; restore its last commit if Copier or git fails."""
     try:
@@ -145,6 +167,23 @@ def _apply(project: Project, target: Release, data: dict[str, Any]) -> tuple[lis
         _git.restore(project.repo)
         raise
     return conflicts, warnings
+
+
+def _in_project(project: Project, paths: list[str]) -> list[str]:
+    """Repository paths made relative to the project, which may sit below the repository root."""
+    return [f.path for f in _files_in_project(project, [FileChange("changed", p) for p in paths])]
+
+
+def _files_in_project(project: Project, files: list[FileChange]) -> list[FileChange]:
+    """The files under the project, with paths relative to it."""
+    prefix = project.path.relative_to(project.repo).as_posix() + "/"
+    if prefix == "./":
+        return files
+    return [
+        FileChange(f.status, f.path.removeprefix(prefix), f.conflict)
+        for f in files
+        if f.path.startswith(prefix)
+    ]
 
 
 def commit_message(target: Release) -> str:
