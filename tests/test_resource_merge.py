@@ -52,7 +52,7 @@ APPENDED = {
     ),
     TESTS_REGISTRY: "\n# Hand-written resources are registered in conftest.py.\n",
     f"src/{PACKAGE}/resources/task/model.py": "\n# A note on tasks.\n",
-    "migrations/versions/0002_create_notes.py": "\n# Reviewed by the DBA.\n",
+    "migrations/versions/*_create_notes.py": "\n# Reviewed by the DBA.\n",
     RENDERED_ONCE: "\nEdited by hand.\n",
     API_DOC: "\nSee also the OpenAPI document.\n",
 }
@@ -65,6 +65,13 @@ DELETED = "tests/resources/test_bookmark.py"
 REGISTRY_DOCSTRING = (
     '"""The project\'s resources, registered by Scopecraft from the `resources` answer."""\n'
 )
+
+
+def only(project: Path, pattern: str) -> Path:
+    """The one file of `project` that `pattern` names (migration numbers vary by release)."""
+    found = sorted(project.glob(pattern))
+    assert len(found) == 1, f"{pattern}: {found}"
+    return found[0]
 
 
 @dataclass(frozen=True)
@@ -140,7 +147,7 @@ def edited(
         encoding="utf-8",
     )
     for path, addition in APPENDED.items():
-        with (project / path).open("a", encoding="utf-8") as edited_file:
+        with only(project, path).open("a", encoding="utf-8") as edited_file:
             edited_file.write(addition)
     for path, content in ADDED_FILES.items():
         (project / path).write_text(content, encoding="utf-8")
@@ -236,8 +243,8 @@ def test_the_first_change_starts_from_new_projects_render_and_equals_copiers(
     kept = list((project / ".git" / "scopecraft" / "renders").iterdir())
     assert len(kept) == 1, "new-project keeps its render for the first change"
     for path, addition in APPENDED.items():
-        if (project / path).is_file():
-            with (project / path).open("a", encoding="utf-8") as edited_file:
+        for found in project.glob(path):  # only what this project has
+            with found.open("a", encoding="utf-8") as edited_file:
                 edited_file.write(addition)
     git(project, user_env, "commit", "--quiet", "--all", "--message", "My edits")
     mine, copiers = copy_of(project, tmp_path / "a"), copy_of(project, tmp_path / "b")
@@ -254,7 +261,7 @@ def test_a_deleted_migration_is_rendered_again_as_copier_does(
 ) -> None:
     # Migrations match `_skip_if_exists`: Copier renders such a file whenever it is missing.
     project = copy_of(edited.project, tmp_path / "base")
-    migration = project / "migrations/versions/0005_create_tasks.py"
+    migration = only(project, "migrations/versions/*_create_tasks.py")
     migration.unlink()
     git(project, user_env, "commit", "--quiet", "--all", "--message", "Drop a migration")
     mine, copiers = copy_of(project, tmp_path / "a"), copy_of(project, tmp_path / "b")
