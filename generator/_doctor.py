@@ -30,6 +30,7 @@ from generator import _copier, _git
 from generator._answers import ANSWERS_FILE, read_answers
 from generator._bundle import refresh_home_bundle
 from generator._errors import ScopecraftError, UsageError
+from generator._migrations import release_file, release_questions_answered
 from generator._names import check_package_name
 from generator._project import project_dir
 from generator._releases import newest, releases, version_of
@@ -209,6 +210,19 @@ def _check_resources(found: Diagnosis, answers: dict[str, Any], repo: Path | Non
             f"migrations/versions/{migration['revision']}_{action}_{plural}.py",
             f"the {action} migration of table {plural}; databases that ran it cannot be "
             "upgraded or downgraded past it",
+        )
+    for question in release_questions_answered(answers):
+        release = answers[question]
+        revision = release.get("revision") if isinstance(release, dict) else None
+        if not isinstance(revision, str):
+            found.problems.append(f"{ANSWERS_FILE}: {question} records no revision")
+            continue
+        _require(
+            found,
+            repo,
+            release_file(question, revision),
+            f"the template's {question} migration; databases that ran it cannot be upgraded or "
+            "downgraded past it",
         )
     found.checked.append("resource files and migrations")
 

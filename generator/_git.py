@@ -16,23 +16,72 @@ FALLBACK_IDENTITY = {"user.name": "Scopecraft", "user.email": "scopecraft@localh
 
 def git(cwd: Path, *args: str, config: Mapping[str, str] | None = None, strip: bool = True) -> str:
     """Run `git [-c KEY=VALUE]... ARGS` in `cwd` and return its stdout, stripped unless not."""
-    options = [
-        option for key, value in (config or {}).items() for option in ("-c", f"{key}={value}")
-    ]
-    env = {key: value for key, value in os.environ.items() if key not in _REDIRECTING_VARIABLES}
-    try:
-        done = subprocess.run(
-            ["git", *options, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
-        )
-    except FileNotFoundError as exc:
-        raise GitError("git is not installed or not on PATH; Scopecraft needs it") from exc
-    if done.returncode != 0:
-        lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
+    stdout = git_bytes(cwd, *args, config=config)
+    text = stdout.decode("utf-8", errors="surrogateescape")
+    return text.strip() if strip else text
+
+
+def git_bytes(
+    cwd: Path,
+    *args: str,
+    config: Mapping[str, str] | None = None,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    allowed: tuple[int, ...] = (0,),
+) -> bytes:
+    """Run `git [-c KEY=VALUE]... ARGS` in `cwd`, with `input` on stdin and `env` added to the
+    environment; return its stdout as bytes. An exit status outside `allowed` raises GitError."""
+    done = _run(cwd, args, config=config, input=input, env=env)
+    if done.returncode not in allowed:
+        stderr = done.stderr.decode("utf-8", errors="replace")
+        lines = stderr.strip().splitlines() or [f"exit status {done.returncode}"]
         # git's own diagnosis is its first `fatal:` line; advice may follow it.
         fatal = [line for line in lines if line.startswith("fatal: ")]
         reason = fatal[0] if fatal else lines[-1]
         raise GitError(f"git {args[0]} failed in {cwd}: {reason}")
-    return done.stdout.strip() if strip else done.stdout
+    return done.stdout
+
+
+def _run(
+    cwd: Path,
+    args: tuple[str, ...],
+    *,
+    config: Mapping[str, str] | None = None,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+) -> "subprocess.CompletedProcess[bytes]":
+    options = [
+        option for key, value in (config or {}).items() for option in ("-c", f"{key}={value}")
+    ]
+    environment = {
+        key: value for key, value in os.environ.items() if key not in _REDIRECTING_VARIABLES
+    }
+    environment.update(env or {})
+    try:
+        return subprocess.run(
+            ["git", *options, *args],
+            cwd=cwd,
+            env=environment,
+            input=input,
+            capture_output=True,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed or not on PATH; Scopecraft needs it") from exc
+
+
+def merge_file(
+    cwd: Path, ours: Path, base: Path, theirs: Path, labels: tuple[str, str, str]
+) -> tuple[bytes, bool] | None:
+    """`git merge-file` of three files, run in `cwd` (whose configuration sets the conflict
+    style): the merged content and whether it holds conflicts; None if git cannot merge them
+    (binary files)."""
+    options = [option for label in labels for option in ("-L", label)]
+    done = _run(cwd, ("merge-file", "-p", *options, "--", str(ours), str(base), str(theirs)))
+    # The exit status is the number of conflicts (at most 127), or negative on an error.
+    if done.returncode > 127:
+        return None
+    return done.stdout, done.returncode > 0
 
 
 def repo_root(path: Path) -> Path | None:

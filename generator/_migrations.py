@@ -2,15 +2,22 @@
 
 A resource migration must revise the project's current head, whoever wrote the migrations before
 it (Scopecraft, or the user with `flask db migrate`), and take a revision id nobody has used.
+
+A template release that changes tables existing before it adds one migration of its own, recorded
+in the answers under a question `upgrade_X_Y` (copier.yml): written once, when the project first
+reaches the release, after the migrations it had then.
 """
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from generator._errors import UsageError
+import yaml
+
+from generator._errors import RenderError, UsageError
 
 VERSIONS = Path("migrations") / "versions"
 
@@ -19,6 +26,9 @@ FIRST_REVISION = "0001"
 
 # Scopecraft numbers its revisions; the user's own revisions may have Alembic's hex ids.
 _NUMBERED = re.compile(r"\A[0-9]{4}\Z")
+
+# A copier.yml question recording the migration of template release X.Y: `upgrade_X_Y`.
+RELEASE_QUESTION = re.compile(r"\Aupgrade_([0-9]+)_([0-9]+)\Z")
 
 
 @dataclass(frozen=True)
@@ -109,3 +119,61 @@ def next_slot(project: Path, recorded: Iterable[str], package_name: str) -> tupl
     revisions = read_revisions(project)
     down = head(revisions, package_name)
     return next_revision([*(r.id for r in revisions), *recorded]), down
+
+
+def release_questions(copier_yml: str) -> list[str]:
+    """The release migration questions a template's copier.yml defines, oldest release first."""
+    try:
+        config = yaml.safe_load(copier_yml)
+    except yaml.YAMLError as exc:
+        raise RenderError(f"the template's copier.yml cannot be read: {exc}") from exc
+    names = [str(key) for key in config or {} if RELEASE_QUESTION.match(str(key))]
+    return sorted(names, key=_release_version)
+
+
+def release_questions_answered(answers: dict[str, Any]) -> list[str]:
+    """The release migration questions recorded in a project's answers, oldest release first."""
+    return sorted((key for key in answers if RELEASE_QUESTION.match(key)), key=_release_version)
+
+
+def _release_version(question: str) -> tuple[int, int]:
+    match = RELEASE_QUESTION.match(question)
+    assert match is not None, question
+    return int(match.group(1)), int(match.group(2))
+
+
+def release_file(question: str, revision: str) -> str:
+    """The file of a release migration: `migrations/versions/0005_release_0_2.py`."""
+    return (VERSIONS / f"{revision}_{question.replace('upgrade_', 'release_', 1)}.py").as_posix()
+
+
+def live_resources(migrations: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The resource snapshots whose tables the `migrations` answer leaves in place, in order."""
+    live: list[dict[str, Any]] = []
+    for migration in migrations:
+        resource = migration["resource"]
+        live = [r for r in live if r["name"] != resource["name"]]
+        if migration["action"] == "create":
+            live.append(resource)
+    return live
+
+
+def release_answers(
+    questions: Sequence[str], migrations: Sequence[dict[str, Any]], ids: Iterable[str], down: str
+) -> dict[str, dict[str, Any]]:
+    """Answers for release migrations the project has not recorded yet, revising `down` in turn.
+
+    Each takes the next free revision after `ids` and upgrades the tables of every resource the
+    recorded migrations created (none in a new project). This is what copier.yml computes itself
+    when a plain `copier update` reaches the release; Scopecraft passes it explicitly so that
+    the migration revises the project's real head, the user's own migrations included.
+    """
+    answers: dict[str, dict[str, Any]] = {}
+    taken = list(ids)
+    resources = live_resources(migrations)
+    for question in questions:
+        revision = next_revision(taken)
+        answers[question] = {"revision": revision, "down_revision": down, "resources": resources}
+        taken.append(revision)
+        down = revision
+    return answers

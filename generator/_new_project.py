@@ -4,18 +4,20 @@ Everything that can be checked is checked before Copier runs, so a mistake write
 rendering starts, any failure removes what was written.
 """
 
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator import __version__, _copier, _git
+from generator import __version__, _copier, _git, _render_cache
 from generator._answers import ANSWERS_FILE, read_answers
 from generator._destination import check_destination, restored_on_failure
 from generator._errors import RenderError
-from generator._migrations import FIRST_REVISION, next_revision
+from generator._migrations import FIRST_REVISION, next_revision, release_answers, release_questions
 from generator._names import check_package_name, default_package_name, project_name_for
+from generator._releases import read_file
 from generator._resources import Resource, build_resource, migration_entry, parse_resource_spec
-from generator._source import resolve_template, template_ref
+from generator._source import CONFIG_FILES, resolve_template, template_ref
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Plan:
     git: bool
     resources: list[Resource] = field(default_factory=list)
     migrations: list[dict[str, Any]] = field(default_factory=list)
+    # The template's release migrations (`upgrade_X_Y` answers), first in the new history.
+    releases: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The template version to render: HEAD of the source, or the installed release's tag.
     ref: str = "HEAD"
 
@@ -50,6 +54,7 @@ class Plan:
             "project_name": self.project_name,
             "resources": self.resources,
             "migrations": self.migrations,
+            **self.releases,
         }
 
 
@@ -78,8 +83,13 @@ def plan(request: NewProject) -> Plan:
         )
     else:
         package_name = check_package_name(request.package)
-    resources, migrations = plan_resources(request.resources)
+    resources = plan_resources(request.resources)
     template = resolve_template(request.template)
+    ref = template_ref(template)
+    releases = release_answers(
+        template_releases(template, ref), [], [FIRST_REVISION], FIRST_REVISION
+    )
+    base = [entry["revision"] for entry in releases.values()][-1:] or [FIRST_REVISION]
     return Plan(
         dest=dest,
         package_name=package_name,
@@ -87,40 +97,64 @@ def plan(request: NewProject) -> Plan:
         template=template,
         git=request.git,
         resources=resources,
-        migrations=migrations,
-        ref=template_ref(template),
+        migrations=create_migrations(resources, base[0]),
+        releases=releases,
+        ref=ref,
     )
 
 
-def plan_resources(specs: tuple[str, ...]) -> tuple[list[Resource], list[dict[str, Any]]]:
-    """The resources of `--resource SPEC`s and their create migrations.
+def template_releases(template: str, ref: str) -> list[str]:
+    """The release migration questions of the template at `ref` (none before release 0.2)."""
+    for name in CONFIG_FILES:
+        config = read_file(template, ref, name)
+        if config is not None:
+            return release_questions(config)
+    return []
 
-    Each resource is checked against those before it, so a parent or ref target comes first;
-    the migrations are chained from the template's own first revision.
-    """
+
+def plan_resources(specs: tuple[str, ...]) -> list[Resource]:
+    """The resources of `--resource SPEC`s, each checked against those before it, so a parent
+    or ref target comes first."""
     resources: list[Resource] = []
-    migrations: list[dict[str, Any]] = []
-    down = FIRST_REVISION
     for spec in specs:
-        resource = build_resource(parse_resource_spec(spec), resources)
-        resources.append(resource)
+        resources.append(build_resource(parse_resource_spec(spec), resources))
+    return resources
+
+
+def create_migrations(resources: list[Resource], base: str) -> list[dict[str, Any]]:
+    """The create migrations of `resources`, chained from `base`: the template's last own
+    revision (its first, or the release migration after it)."""
+    migrations: list[dict[str, Any]] = []
+    down = base
+    for index, resource in enumerate(resources):
         revision = next_revision([down])
-        migrations.append(migration_entry("create", resource, resources, revision, down))
+        migrations.append(
+            migration_entry("create", resource, resources[: index + 1], revision, down)
+        )
         down = revision
-    return resources, migrations
+    return migrations
 
 
 def create(plan: Plan) -> Created:
     """Render, verify and commit the planned project; undo everything if a step fails."""
     with restored_on_failure(plan.dest):
-        warnings = _copier.copy(plan.template, plan.dest, plan.answers(), vcs_ref=plan.ref)
+        copied = _copier.copy(plan.template, plan.dest, plan.answers(), vcs_ref=plan.ref)
         template_commit = verify(plan)
         project_commit = None
         if plan.git:
             project_commit = _git.init_and_commit_all(
                 plan.dest, f"Generate {plan.package_name} with Scopecraft {__version__}"
             )
-    return Created(plan, template_commit, project_commit, warnings)
+            if copied.same_in_update:
+                keep_render(plan.dest)
+    return Created(plan, template_commit, project_commit, copied.warnings)
+
+
+def keep_render(dest: Path) -> None:
+    """Keep the render for the first change to the project: it renders its answers once only."""
+    with tempfile.TemporaryDirectory(prefix="scopecraft-new-") as scratch:
+        answers = (dest / ANSWERS_FILE).read_bytes()
+        _render_cache.store(dest, _render_cache.key(answers, dest.name), dest, Path(scratch))
 
 
 def verify(plan: Plan) -> str:

@@ -13,6 +13,7 @@ from generator import _git
 from generator._answers import ANSWERS_FILE, read_answers
 from generator._bundle import HOME_BUNDLE, refresh_home_bundle
 from generator._errors import RenderError, UsageError
+from generator._migrations import release_questions_answered
 from generator._resources import Resource
 from generator._source import is_url
 
@@ -39,6 +40,11 @@ class Project:
     @property
     def migrations(self) -> list[dict[str, Any]]:
         return list(self.answers.get("migrations") or [])
+
+    @property
+    def releases(self) -> list[dict[str, Any]]:
+        """The template release migrations the answers record (`upgrade_X_Y`), oldest first."""
+        return [self.answers[q] for q in release_questions_answered(self.answers)]
 
 
 def project_dir(option: str | None) -> Path:

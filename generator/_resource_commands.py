@@ -1,8 +1,8 @@
 """`scopecraft add-resource` and `remove-resource`: one resource more or fewer in the answers.
 
-Each is parse -> validate -> plan -> preflight -> update -> verify -> commit -> report: the
-resource is checked against the project's others, a migration entry is appended that revises the
-current Alembic head, and `_update.change_project` does the rest.
+Each is parse -> validate -> plan -> render -> merge -> commit -> report: the resource is checked
+against the project's others, a migration entry is appended that revises the current Alembic
+head, and `_update.change_project` does the rest.
 """
 
 from dataclasses import dataclass
@@ -70,7 +70,7 @@ def remove_resource(request: RemoveResource) -> Outcome:
 def _migration(
     project: Project, action: str, resource: Resource, resources: list[Resource]
 ) -> dict[str, object]:
-    recorded = [str(m.get("revision", "")) for m in project.migrations]
+    recorded = [str(m.get("revision", "")) for m in [*project.migrations, *project.releases]]
     revision, down = next_slot(project.path, recorded, project.package_name)
     return migration_entry(action, resource, resources, revision, down)
 

@@ -68,7 +68,8 @@ BUILT_IN_NAMES = frozenset(
         *("memberships", "member", "members", "token", "tokens", "api_token", "api_tokens"),
         *("auth", "me", "healthz", "health", "openapi", "docs", "account", "accounts"),
         *("security", "resources", "config", "errors", "extensions", "database", "validation"),
-        *("testing", "static", "alembic_version", "alembic_versions"),
+        *("pagination", "testing", "static", "alembic_version", "alembic_versions"),
+        *("readyz", "logs", "outages", "proxies", "ratelimits", "serve"),
     }
 )
 
@@ -76,7 +77,7 @@ BUILT_IN_NAMES = frozenset(
 GENERATED_LOCAL_NAMES = frozenset(
     {
         *("body", "created", "data", "db", "field", "headers", "location", "missing", "name"),
-        *("pagination_parameters", "read", "request", "scope", "updated", "url_for", "value"),
+        *("paginate", "read", "request", "scope", "updated", "url_for", "value"),
         "world",
     }
 )
@@ -85,9 +86,9 @@ GENERATED_LOCAL_NAMES = frozenset(
 GENERATED_CLASS_NAMES = frozenset(
     {
         *("Any", "Blueprint", "Boolean", "Date", "DateTime", "Decimal", "ForeignKey", "Index"),
-        *("Integer", "Mapped", "Numeric", "OwnedByOrg", "OwnedByUser", "PaginationParameters"),
-        *("PublicId", "PublicRef", "Schema", "Scope", "ScopedRepository", "String", "Text"),
-        *("Timestamps", "UTCDateTime"),
+        *("Integer", "Listed", "Mapped", "Numeric", "OwnedByOrg", "OwnedByUser", "PageArgs"),
+        *("PageRequest", "PublicId", "PublicRef", "Schema", "Scope", "ScopedRepository"),
+        *("String", "Text", "Timestamps", "UTCDateTime"),
     }
 )
 

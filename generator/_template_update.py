@@ -11,13 +11,25 @@ tests before committing. The output says so, since every scopecraft command refu
 until that commit exists.
 """
 
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from generator import _copier, _git
 from generator._errors import RenderError, ScopecraftError, UsageError
+from generator._migrations import head, read_revisions, release_answers, release_questions
 from generator._project import Project, check_template_source, open_project
-from generator._releases import Release, changelog_between, find, newest, releases, version_of
-from generator._update import FileChange, _in_project, preflight, report_files
+from generator._releases import (
+    Release,
+    changelog_between,
+    find,
+    newest,
+    read_file,
+    releases,
+    version_of,
+)
+from generator._update import FileChange, report_files
 from generator._update import Outcome as _FilesOutcome
 
 ABORT = "git reset --hard && git clean -fd"
@@ -77,10 +89,11 @@ def update(request: UpdateRequest) -> Updated:
             "instead"
         )
     changelog = changelog_between(source, current, target)
-    files, warnings = preflight(project, {}, to=target.tag)
+    data = _release_migrations(project, source, target)
+    files, warnings = preflight(project, target, data)
     if request.dry_run:
         return Updated(project, source, old, target, latest, True, files, [], changelog, warnings)
-    conflicts, warnings = _apply(project, target)
+    conflicts, warnings = _apply(project, target, data)
     return Updated(
         project, source, old, target, latest, False, files, conflicts, changelog, warnings
     )
@@ -101,10 +114,51 @@ def _choose(
     return release
 
 
-def _apply(project: Project, target: Release) -> tuple[list[str], list[str]]:
+def _release_migrations(project: Project, source: str, target: Release) -> dict[str, Any]:
+    """Answers for the release migrations `target` adds and the project has not recorded yet.
+
+    Copier's own defaults put each after the last recorded migration; passing them explicitly
+    makes them revise the project's real head, so the user's own migrations keep one history.
+    """
+    config = read_file(source, target.tag, "copier.yml")
+    questions = release_questions(config or "")
+    pending = [question for question in questions if question not in project.answers]
+    if not pending:
+        return {}
+    revisions = read_revisions(project.path)
+    recorded = [str(m.get("revision", "")) for m in project.migrations]
+    return release_answers(
+        pending,
+        project.migrations,
+        [*(r.id for r in revisions), *recorded],
+        head(revisions, project.package_name),
+    )
+
+
+_STATUS = {"A": "created", "M": "changed", "D": "deleted"}
+
+
+def preflight(
+    project: Project, target: Release, data: dict[str, Any]
+) -> tuple[list[FileChange], list[str]]:
+    """Run the update in a throwaway clone of the project's HEAD; list the files it touches."""
+    with tempfile.TemporaryDirectory(prefix="scopecraft-preflight-") as tmp:
+        clone = Path(tmp) / project.repo.name
+        _git.clone(project.repo, clone)
+        within = clone / project.path.relative_to(project.repo)
+        warnings = _copier.update(within, data, to=target.tag)
+        conflicts = set(_git.conflicts(clone))
+        files = [
+            FileChange(_STATUS.get(status, "changed"), path, path in conflicts)
+            for status, path in _git.staged_changes(clone)
+        ]
+    return _files_in_project(project, files), warnings
+
+
+def _apply(project: Project, target: Release, data: dict[str, Any]) -> tuple[list[str], list[str]]:
     """Run the update in the project; restore its last commit if Copier or git fails."""
     try:
-        warnings = _copier.update(project.path, {}, to=target.tag)
+        warnings = _copier.update(project.path, data, to=target.tag)
         conflicts = _in_project(project, _git.conflicts(project.repo))
     except ScopecraftError as exc:
         _git.restore(project.repo)
@@ -113,6 +167,23 @@ def _apply(project: Project, target: Release) -> tuple[list[str], list[str]]:
         _git.restore(project.repo)
         raise
     return conflicts, warnings
+
+
+def _in_project(project: Project, paths: list[str]) -> list[str]:
+    """Repository paths made relative to the project, which may sit below the repository root."""
+    return [f.path for f in _files_in_project(project, [FileChange("changed", p) for p in paths])]
+
+
+def _files_in_project(project: Project, files: list[FileChange]) -> list[FileChange]:
+    """The files under the project, with paths relative to it."""
+    prefix = project.path.relative_to(project.repo).as_posix() + "/"
+    if prefix == "./":
+        return files
+    return [
+        FileChange(f.status, f.path.removeprefix(prefix), f.conflict)
+        for f in files
+        if f.path.startswith(prefix)
+    ]
 
 
 def commit_message(target: Release) -> str:

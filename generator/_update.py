@@ -1,10 +1,15 @@
-"""A change to a project's answers, applied as one Copier update and one commit.
+"""A change to a project's answers at its template commit, as one 3-way merge and one commit.
 
-The update first runs in a clone of the project's HEAD (the preflight): it proves that the
-template renders with the new answers and lists exactly which files change, which is all that
-`--dry-run` shows. Only then does it run in the project itself, where Copier's 3-way merge keeps
-the user's edits. Any failure there restores the project to its last commit, which was clean
-before the change began; conflicts are left for the user to resolve, uncommitted.
+render -> merge -> (dry run: report) -> write -> (conflicts: report, uncommitted) -> commit.
+
+The project is rendered with the answers it records and with the new ones, both at the recorded
+template commit (`_replay`), and the difference between the two renders is merged into the
+project (`_merge`), keeping the user's edits: the files Copier's own update would leave, at about
+the cost of one render. Nothing touches the project until both renders have succeeded, so a
+template that fails to render changes nothing, and `--dry-run` stops before writing with the
+list of files, conflicts included. A failure while writing or committing restores the project to
+its last commit, which was clean before the change began; conflicts are left for the user to
+resolve, uncommitted. The new render is kept (`_render_cache`): the next change starts from it.
 """
 
 import tempfile
@@ -12,11 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator import _copier, _git
-from generator._errors import ScopecraftError
+from generator import _git, _merge, _render_cache, _replay
+from generator._answers import ANSWERS_FILE
+from generator._errors import RenderError, ScopecraftError
 from generator._project import Project, check_template_source
-
-_STATUS = {"A": "created", "M": "changed", "D": "deleted"}
 
 
 @dataclass(frozen=True)
@@ -45,69 +49,52 @@ def change_project(
 ) -> Outcome:
     """Apply `data` (new answers) to `project` and commit it as `message`; or only preview it."""
     check_template_source(project)
-    files, warnings = preflight(project, data)
-    if dry_run:
-        return Outcome(project, files, dry_run=True, warnings=warnings)
-    return apply(project, data, message, files)
+    with tempfile.TemporaryDirectory(prefix="scopecraft-change-") as tmp:
+        scratch = Path(tmp)
+        renders = _replay.render(project, data, scratch)
+        merges = _merge.plan(
+            project.path,
+            renders.old,
+            renders.new,
+            renders.skip_if_exists,
+            ANSWERS_FILE,
+            scratch / "merge",
+        )
+        files = [FileChange(merge.status, merge.path, merge.conflict) for merge in merges]
+        if dry_run:
+            return Outcome(project, files, dry_run=True, warnings=renders.warnings)
+        outcome = _apply(project, merges, message, files, renders.warnings)
+        _render_cache.store(project.repo, renders.new_key, renders.new, scratch)
+        if renders.rendered_old is not None:
+            old_dir, old_key = renders.rendered_old
+            _render_cache.store(project.repo, old_key, old_dir, scratch)
+    return outcome
 
 
-def preflight(
-    project: Project, data: dict[str, Any], *, to: str | None = None
-) -> tuple[list[FileChange], list[str]]:
-    """Run the update (to template version `to`, else the recorded one) in a throwaway clone of
-    the project's HEAD; list the files it touches."""
-    with tempfile.TemporaryDirectory(prefix="scopecraft-preflight-") as tmp:
-        clone = Path(tmp) / project.repo.name
-        _git.clone(project.repo, clone)
-        warnings = _copier.update(clone / project.path.relative_to(project.repo), data, to=to)
-        conflicts = set(_git.conflicts(clone))
-        files = [
-            FileChange(_STATUS.get(status, "changed"), path, path in conflicts)
-            for status, path in _git.staged_changes(clone)
-        ]
-    return _files_in_project(project, files), warnings
-
-
-def apply(
-    project: Project, data: dict[str, Any], message: str, planned: list[FileChange]
+def _apply(
+    project: Project,
+    merges: list[_merge.FileMerge],
+    message: str,
+    files: list[FileChange],
+    warnings: list[str],
 ) -> Outcome:
-    """Run the update in the project and commit it; restore the project if anything fails."""
+    """Write the merge into the project and commit it; restore the project if anything fails."""
+    restored = "; the project was restored to its last commit"
     try:
-        warnings = _copier.update(project.path, data)
-        conflicts = _in_project(project, _git.conflicts(project.repo))
+        conflicts = _merge.apply(project.path, project.repo, merges)
         if conflicts:
-            return Outcome(project, planned, False, conflicts=conflicts, warnings=warnings)
+            return Outcome(project, files, False, conflicts=conflicts, warnings=warnings)
         commit = _git.commit_all(project.repo, message)
     except ScopecraftError as exc:
         _git.restore(project.repo)
-        raise type(exc)(f"{exc}; the project was restored to its last commit") from exc
+        raise type(exc)(f"{exc}{restored}") from exc
+    except OSError as exc:
+        _git.restore(project.repo)
+        raise RenderError(f"cannot write {exc.filename or 'the project'}: {exc}{restored}") from exc
     except BaseException:
         _git.restore(project.repo)
         raise
-    files = [
-        FileChange(_STATUS.get(status, "changed"), path)
-        for status, path in _git.committed_changes(project.repo, commit)
-    ]
-    return Outcome(
-        project, _files_in_project(project, files), False, commit=commit, warnings=warnings
-    )
-
-
-def _in_project(project: Project, paths: list[str]) -> list[str]:
-    """Repository paths made relative to the project, which may sit below the repository root."""
-    return [f.path for f in _files_in_project(project, [FileChange("changed", p) for p in paths])]
-
-
-def _files_in_project(project: Project, files: list[FileChange]) -> list[FileChange]:
-    """The files under the project, with paths relative to it."""
-    prefix = project.path.relative_to(project.repo).as_posix() + "/"
-    if prefix == "./":
-        return files
-    return [
-        FileChange(f.status, f.path.removeprefix(prefix), f.conflict)
-        for f in files
-        if f.path.startswith(prefix)
-    ]
+    return Outcome(project, files, False, commit=commit, warnings=warnings)
 
 
 def report_files(outcome: Outcome, *, dry_run_verbs: bool = False) -> list[str]:

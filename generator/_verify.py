@@ -8,6 +8,10 @@ below or in the project's `.scopecraft-verify.toml`:
 
     [equivalent]
     "drop-policy health.py:healthz" = "why no test can tell this mutant apart"
+
+Mutants of the database layer (row-level security) can only be noticed by a suite that runs on
+PostgreSQL: they run when TEST_DATABASE_URL names a PostgreSQL database, and are otherwise
+reported as not run, which does not fail the check.
 """
 
 import os
@@ -48,6 +52,8 @@ IGNORED = shutil.ignore_patterns(
     ".nox",
 )
 PYTEST = ("-m", "pytest", "-x", "-q", "-p", "no:cacheprovider")
+# What a mutant's `database` needs, as a person would name it.
+DATABASES = {"postgresql": "PostgreSQL: TEST_DATABASE_URL"}
 _FAILURE = re.compile(r"^(FAILED|ERROR) (\S+)", re.MULTILINE)
 
 
@@ -75,6 +81,7 @@ class Report:
     missing: list[MissingTarget] = field(default_factory=list)
     equivalent: dict[str, str] = field(default_factory=dict)
     unused_equivalents: list[str] = field(default_factory=list)
+    not_run: list[Mutant] = field(default_factory=list)  # they need a database not given
     seconds: float = 0.0
 
     @property
@@ -150,10 +157,25 @@ def plan(
 def listing(project: str | None, only: tuple[str, ...] = ()) -> str:
     """The mutants of the project, each with the key an equivalent entry names it by."""
     _, mutants, missing = plan(_project_root(project), only)
-    lines = [f"{m.path}:{m.line}  {m.key}\n    {m.description}" for m in mutants]
+    lines = [f"{m.path}:{m.line}  {m.key}{_needs(m)}\n    {m.description}" for m in mutants]
     lines += [f"missing   {gap.operator}  {gap.description}" for gap in missing]
     lines.append(f"{len(mutants)} mutants")
     return "\n".join(lines)
+
+
+def _needs(mutant: Mutant) -> str:
+    return f"  (needs {DATABASES[mutant.database]})" if mutant.database else ""
+
+
+def _tests_database() -> str | None:
+    """The database TEST_DATABASE_URL names, spelled as a mutant's `database`."""
+    scheme = os.environ.get("TEST_DATABASE_URL", "").partition(":")[0].partition("+")[0]
+    return "postgresql" if scheme in ("postgres", "postgresql") else None
+
+
+def _runnable(mutant: Mutant) -> bool:
+    """A mutant runs unless it needs a database that TEST_DATABASE_URL does not name."""
+    return mutant.database is None or mutant.database == _tests_database()
 
 
 def _project_root(project: str | None) -> Path:
@@ -174,6 +196,16 @@ def verify(options: Verify, echo: Callable[[str], None]) -> Report:
     report.unused_equivalents = sorted(k for k in equivalent if k not in keys and not options.only)
     for gap in missing:
         echo(f"missing   {gap.operator}  {gap.description}")
+    report.not_run = [m for m in mutants if not _runnable(m)]
+    mutants = [m for m in mutants if _runnable(m)]
+    for skipped in report.not_run:
+        echo(
+            f"not run   {skipped.operator}  {skipped.path}:{skipped.line}  "
+            f"{skipped.description}{_needs(skipped)}"
+        )
+    if report.not_run and not mutants:  # nothing left to run: the suite need not run either
+        report.seconds = time.monotonic() - started
+        return report
     broken = [(m, problem) for m in mutants if (problem := check_mutant(source, m))]
     if broken:
         details = "; ".join(f"{m.key}: {problem}" for m, problem in broken)
@@ -230,6 +262,11 @@ def summary(report: Report) -> str:
     if survivors:
         listed = survivors - len(report.failing)
         text += f"; {survivors} survived, {listed} of them listed as equivalent"
+    if report.not_run:
+        text += (
+            f"; {len(report.not_run)} not run: they need PostgreSQL, "
+            "set TEST_DATABASE_URL to an empty PostgreSQL database to run them"
+        )
     lines = [text]
     for key in report.unused_equivalents:
         lines.append(f"note: equivalent entry {key!r} matches no mutant; remove it")

@@ -29,6 +29,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Click's plain help: one line per command, no type labels after options.
+    rich_markup_mode=None,
 )
 
 
@@ -65,6 +67,7 @@ def scopecraft(
 
 @app.command(
     "new-project",
+    short_help="Create a project from the template.",
     epilog="Example: scopecraft new-project ~/code/notes-api --package notes_api "
     "--resource 'note --field title:str:200 --field due_on?:date'",
 )
@@ -128,6 +131,7 @@ DryRunOption = Annotated[
 
 @app.command(
     "add-resource",
+    short_help="Add a resource to a project, as one commit.",
     epilog="Example: scopecraft add-resource note --field title:str:200 --field 'body?:text' "
     "--field 'due_on?:date'",
 )
@@ -182,6 +186,7 @@ def add_resource_command(
 
 @app.command(
     "remove-resource",
+    short_help="Remove a resource from a project, as one commit.",
     epilog="Example: scopecraft remove-resource note --dry-run",
 )
 def remove_resource_command(
@@ -204,6 +209,7 @@ def _finish(outcome: Outcome, verb: str, name: str) -> None:
 
 @app.command(
     "update",
+    short_help="Update a project to a newer template release.",
     epilog="Example: scopecraft update --dry-run; scopecraft update --to 0.2.0",
 )
 def update_command(
@@ -234,6 +240,7 @@ def update_command(
 
 @app.command(
     "doctor",
+    short_help="Check a project; one line per problem.",
     epilog="Example: scopecraft doctor --project ~/code/notes-api",
 )
 def doctor_command(
@@ -257,6 +264,7 @@ def doctor_command(
 
 @app.command(
     "verify",
+    short_help="Prove the project's tests catch each security regression.",
     epilog="Example: scopecraft verify --project ~/code/notes-api",
 )
 def verify_command(
@@ -267,7 +275,8 @@ def verify_command(
         ),
     ] = None,
     workers: Annotated[
-        int, typer.Option("--workers", min=1, help="Test suites run at the same time.")
+        int,
+        typer.Option("--workers", min=1, metavar="N", help="Test suites run at the same time."),
     ] = 2,
     timeout: Annotated[
         float, typer.Option("--timeout", metavar="SECONDS", help="Per mutant; over it, killed.")

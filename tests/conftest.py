@@ -9,7 +9,7 @@ Copier records a commit that really exists.
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -105,53 +105,77 @@ def resources_project_copy(resources_project: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(resources_project, tmp_path / "copy" / "notes-api", symlinks=True))
 
 
-def _postgres_admin_url() -> str | None:
-    """SCOPECRAFT_TEST_POSTGRES, or None; a failure when SCOPECRAFT_REQUIRE_POSTGRES=1."""
-    admin_url = os.environ.get("SCOPECRAFT_TEST_POSTGRES")
-    if not admin_url and os.environ.get("SCOPECRAFT_REQUIRE_POSTGRES") == "1":
-        pytest.fail("SCOPECRAFT_TEST_POSTGRES is not set, and SCOPECRAFT_REQUIRE_POSTGRES=1")
-    return admin_url or None
-
-
-@contextmanager
-def _fresh_database(admin_url: str) -> Iterator[str]:
-    """The URL of a new, empty database on the server of `admin_url`, dropped afterwards."""
-    import psycopg
-    from psycopg import sql
-
-    name = f"scopecraft_test_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+def _required_service(variable: str, script: str) -> str:
+    """The URL in `variable`; without it, skip, or fail when SCOPECRAFT_REQUIRE_POSTGRES=1."""
+    url = os.environ.get(variable)
+    if not url:
+        message = f"{variable} is not set ({script} provides a server)"
+        if os.environ.get("SCOPECRAFT_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{message}, and SCOPECRAFT_REQUIRE_POSTGRES=1")
+        pytest.skip(message)
+    return url
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """The URL of a fresh, empty PostgreSQL database, dropped after the test.
+def redis_url() -> str:
+    """The URL of a Redis server (SCOPECRAFT_TEST_REDIS), required like PostgreSQL in CI."""
+    return _required_service("SCOPECRAFT_TEST_REDIS", "scripts/redis")
+
+
+@contextmanager
+def _fresh_databases(admin_url: str) -> Iterator[Callable[[], str]]:
+    """`make()` returns the URL of a new, empty database on the server of `admin_url`; every
+    database made is dropped when the block ends."""
+    import psycopg
+    from psycopg import sql
+
+    names: list[str] = []
+
+    def make() -> str:
+        name = f"scopecraft_test_{uuid.uuid4().hex[:16]}"
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        names.append(name)
+        return urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
+
+    try:
+        yield make
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            for name in names:
+                admin.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
+
+
+@pytest.fixture
+def make_postgres_url() -> Iterator[Callable[[], str]]:
+    """Make fresh, empty PostgreSQL databases: `make_postgres_url()` returns the URL of a new one;
+    each is dropped after the test.
 
     The server comes from SCOPECRAFT_TEST_POSTGRES (an admin URL); without it the test is
     skipped, or fails when SCOPECRAFT_REQUIRE_POSTGRES=1.
     """
-    admin_url = _postgres_admin_url()
-    if admin_url is None:
-        pytest.skip("SCOPECRAFT_TEST_POSTGRES is not set (scripts/postgres provides a server)")
-    with _fresh_database(admin_url) as url:
-        yield url
+    admin_url = _required_service("SCOPECRAFT_TEST_POSTGRES", "scripts/postgres")
+    with _fresh_databases(admin_url) as make:
+        yield make
+
+
+@pytest.fixture
+def postgres_url(make_postgres_url: Callable[[], str]) -> str:
+    """The URL of a fresh, empty PostgreSQL database, dropped after the test."""
+    return make_postgres_url()
 
 
 @pytest.fixture
 def postgres_url_if_available() -> Iterator[str | None]:
     """Like `postgres_url`, for a test that also runs without PostgreSQL: None instead of a
     skip when no server is configured (still a failure when SCOPECRAFT_REQUIRE_POSTGRES=1)."""
-    admin_url = _postgres_admin_url()
-    if admin_url is None:
+    admin_url = os.environ.get("SCOPECRAFT_TEST_POSTGRES")
+    if not admin_url:
+        if os.environ.get("SCOPECRAFT_REQUIRE_POSTGRES") == "1":
+            pytest.fail("SCOPECRAFT_TEST_POSTGRES is not set, and SCOPECRAFT_REQUIRE_POSTGRES=1")
         yield None
         return
-    with _fresh_database(admin_url) as url:
-        yield url
+    with _fresh_databases(admin_url) as make:
+        yield make()

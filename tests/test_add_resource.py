@@ -163,8 +163,9 @@ def test_resources_are_recorded_as_the_template_reads_them(resources_project: Pa
     ]
     parent_tables = [None, None, None, "projects"]
     expected_migrations = []
+    # The template's release migration comes first (0002); the resources follow it.
     for number, (resource, parent_table) in enumerate(
-        zip(recorded["resources"], parent_tables, strict=True), start=2
+        zip(recorded["resources"], parent_tables, strict=True), start=3
     ):
         fields = [
             {**field, "target_table": "notes"} if field["type"] == "ref" else field
@@ -182,11 +183,13 @@ def test_resources_are_recorded_as_the_template_reads_them(resources_project: Pa
     versions = sorted(path.name for path in (resources_project / "migrations/versions").iterdir())
     assert versions == [
         "0001_accounts.py",
-        "0002_create_notes.py",
-        "0003_create_bookmarks.py",
-        "0004_create_projects.py",
-        "0005_create_tasks.py",
+        "0002_release_0_2.py",
+        "0003_create_notes.py",
+        "0004_create_bookmarks.py",
+        "0005_create_projects.py",
+        "0006_create_tasks.py",
     ]
+    assert recorded["upgrade_0_2"] == {"revision": "0002", "down_revision": "0001", "resources": []}
 
 
 def test_project_with_resources_passes_ruff(resources_project: Path, env: dict[str, str]) -> None:
@@ -220,7 +223,7 @@ def test_resource_migrations_build_the_models_schema_on_sqlite(
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
         version = connection.execute("SELECT version_num FROM alembic_version").fetchall()
     assert {"notes", "bookmarks", "projects", "tasks"} <= tables
-    assert version == [("0005",)]
+    assert version == [("0006",)]
 
 
 def test_resource_migrations_build_the_models_schema_on_postgres(
@@ -233,7 +236,7 @@ def test_resource_migrations_build_the_models_schema_on_postgres(
 
     with psycopg.connect(postgres_url) as connection:
         version = connection.execute("SELECT version_num FROM alembic_version").fetchall()
-    assert version == [("0005",)]
+    assert version == [("0006",)]
 
 
 # add-resource and remove-resource in sequence -----------------------------------------------
@@ -248,7 +251,8 @@ def test_resources_added_in_a_row_are_one_commit_each_and_removal_drops_one(
         ("bookmark", "bookmarks", ["--field", "label:str", "--field", "note?:ref:note"]),
         ("project", "projects", ["--scope", "org", "--field", "name:str:100"]),
     ]
-    for number, (name, plural, options) in enumerate(steps, start=2):
+    # After the template's 0001 and its release migration, 0002.
+    for number, (name, plural, options) in enumerate(steps, start=3):
         done = scopecraft(tmp_path, env, "add-resource", name, *options, "--project", project)
 
         assert done.returncode == 0, output(done)
@@ -276,21 +280,21 @@ def test_resources_added_in_a_row_are_one_commit_each_and_removal_drops_one(
     assert git(project, env, "log", "-1", "--format=%s") == (
         "Remove resource bookmark (scopecraft remove-resource)"
     )
-    drop = "migrations/versions/0005_drop_bookmarks.py"
+    drop = "migrations/versions/0006_drop_bookmarks.py"
     assert committed(project, env) == {
         "A": {drop},
         "M": set(REGISTRIES),
         "D": resource_files("bookmark"),
     }
-    assert revision_of(project / drop) == ("0005", "0004")
-    assert (project / "migrations/versions/0003_create_bookmarks.py").is_file()
+    assert revision_of(project / drop) == ("0006", "0005")
+    assert (project / "migrations/versions/0004_create_bookmarks.py").is_file()
     recorded = answers(project)
     assert [r["name"] for r in recorded["resources"]] == ["note", "project"]
     assert [(m["revision"], m["action"]) for m in recorded["migrations"]] == [
-        ("0002", "create"),
         ("0003", "create"),
         ("0004", "create"),
-        ("0005", "drop"),
+        ("0005", "create"),
+        ("0006", "drop"),
     ]
     assert recorded["migrations"][3]["resource"]["fields"][1]["target_table"] == "notes"
 
@@ -304,7 +308,7 @@ def test_a_new_migration_revises_the_users_own_head(
     (versions / "1a2b3c4d5e6f_add_index.py").write_text(
         '"""A migration of the user\'s own."""\n\n'
         'revision: str = "1a2b3c4d5e6f"\n'
-        'down_revision: str | None = "0001"\n\n\n'
+        'down_revision: str | None = "0002"\n\n\n'
         "def upgrade() -> None:\n    pass\n\n\n"
         "def downgrade() -> None:\n    pass\n"
     )
@@ -314,7 +318,7 @@ def test_a_new_migration_revises_the_users_own_head(
     done = scopecraft(project_copy, env, "add-resource", "note", "--field", "title:str")
 
     assert done.returncode == 0, output(done)
-    assert revision_of(versions / "0002_create_notes.py") == ("0002", "1a2b3c4d5e6f")
+    assert revision_of(versions / "0003_create_notes.py") == ("0003", "1a2b3c4d5e6f")
 
 
 def test_several_alembic_heads_are_refused_until_merged(
@@ -323,7 +327,7 @@ def test_several_alembic_heads_are_refused_until_merged(
     versions = project_copy / "migrations" / "versions"
     for revision in ("aaaa1111", "bbbb2222"):
         (versions / f"{revision}_branch.py").write_text(
-            f'revision = "{revision}"\ndown_revision = "0001"\n'
+            f'revision = "{revision}"\ndown_revision = "0002"\n'
         )
     git(project_copy, user_env, "add", "--all")
     git(project_copy, user_env, "commit", "--quiet", "--message", "Two branches")
@@ -600,7 +604,7 @@ def test_dry_run_lists_the_files_and_writes_nothing(
     listed = {tuple(line.split()) for line in done.stdout.splitlines() if line.startswith("  ")}
     assert listed == {
         *(("create", path) for path in resource_files("comment")),
-        ("create", "migrations/versions/0006_create_comments.py"),
+        ("create", "migrations/versions/0007_create_comments.py"),
         *(("change", path) for path in REGISTRIES),
     }
     assert "Nothing was written." in done.stdout
@@ -616,7 +620,7 @@ def test_dry_run_of_a_removal_lists_the_deleted_files(
     listed = {tuple(line.split()) for line in done.stdout.splitlines() if line.startswith("  ")}
     assert listed == {
         *(("delete", path) for path in resource_files("task")),
-        ("create", "migrations/versions/0006_drop_tasks.py"),
+        ("create", "migrations/versions/0007_drop_tasks.py"),
         *(("change", path) for path in REGISTRIES),
     }
 

@@ -45,6 +45,31 @@ def test_help_is_fast_and_shows_an_example(
     assert elapsed < 5, f"scopecraft {' '.join(args)} took {elapsed:.1f}s"
 
 
+COMMANDS = ("new-project", "add-resource", "remove-resource", "update", "doctor", "verify")
+
+
+def test_help_summarises_each_command_in_one_line(env: dict[str, str], tmp_path: Path) -> None:
+    done = run([SCOPECRAFT, "--help"], tmp_path, {**env, "COLUMNS": "80"})
+    assert done.returncode == 0, output(done)
+    listing = done.stdout.split("Commands:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert [line.split()[0] for line in listing] == list(COMMANDS), done.stdout
+    for line in listing:
+        summary = line.split(maxsplit=1)[1]
+        assert summary.endswith(".") and not summary.endswith("..."), line
+
+
+@pytest.mark.parametrize("command", ["", *COMMANDS])
+def test_help_shows_no_type_labels_after_flags(
+    command: str, env: dict[str, str], tmp_path: Path
+) -> None:
+    done = run([SCOPECRAFT, *([command] if command else []), "--help"], tmp_path, env)
+    assert done.returncode == 0, output(done)
+    assert "<bool>" not in done.stdout, done.stdout
+    flags = [line for line in done.stdout.splitlines() if line.lstrip().startswith("--")]
+    assert flags, done.stdout
+    assert all("<" not in line.strip().split("  ")[0] for line in flags), flags
+
+
 def test_help_does_not_import_copier(env: dict[str, str], tmp_path: Path) -> None:
     probe = (
         "import sys\n"

@@ -23,7 +23,7 @@ def config() -> dict[str, Any]:
 
 def test_questions_are_exactly_the_recorded_inputs(config: dict[str, Any]) -> None:
     questions = {key for key in config if not key.startswith("_")}
-    assert questions == {"package_name", "project_name", "resources", "migrations"}
+    assert questions == {"package_name", "project_name", "resources", "migrations", "upgrade_0_2"}
 
 
 def test_template_needs_no_trust_and_replays_from_answers_alone(config: dict[str, Any]) -> None:

@@ -65,9 +65,14 @@ CONFLICT = "<<<<<<< before updating\nold\n=======\nnew\n>>>>>>> after updating\n
             id="deleted-test-module",
         ),
         pytest.param(
-            delete("migrations/versions/0004_create_projects.py"),
-            ("migrations/versions/0004_create_projects.py: missing", "create migration"),
+            delete("migrations/versions/0005_create_projects.py"),
+            ("migrations/versions/0005_create_projects.py: missing", "create migration"),
             id="deleted-migration",
+        ),
+        pytest.param(
+            delete("migrations/versions/0002_release_0_2.py"),
+            ("migrations/versions/0002_release_0_2.py: missing", "upgrade_0_2 migration"),
+            id="deleted-release-migration",
         ),
         pytest.param(
             append(f"src/{PACKAGE}/security/scope.py", "\nTRUSTED = True\n"),

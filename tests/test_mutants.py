@@ -2,7 +2,9 @@
 what the code does and changes exactly that, in a user's edited code too."""
 
 import ast
+import dataclasses
 import re
+import types
 import uuid
 from pathlib import Path
 from typing import Any
@@ -15,10 +17,20 @@ from generator._mutants import MissingTarget, Mutant, ProjectSource, find_mutant
 from tests.support import REPO
 
 TEMPLATE_PACKAGE = REPO / "template" / "src" / "{{ package_name }}"
-# The ownership core, read from the template as it ships.
+# The ownership core and the pagination module, read from the template as they ship.
 CORE = {
-    f"security/{name}": (TEMPLATE_PACKAGE / "security" / name).read_text(encoding="utf-8")
-    for name in ("repository.py", "access.py", "principal.py", "converters.py", "audit.py")
+    **{
+        f"security/{name}": (TEMPLATE_PACKAGE / "security" / name).read_text(encoding="utf-8")
+        for name in (
+            "repository.py",
+            "access.py",
+            "principal.py",
+            "converters.py",
+            "audit.py",
+            "rls.py",
+        )
+    },
+    "pagination.py": (TEMPLATE_PACKAGE / "pagination.py").read_text(encoding="utf-8"),
 }
 INIT = """
 def create_app():
@@ -72,11 +84,11 @@ from .schemas import NoteIn, NoteOut, NotePatch
 
 @blp.route("", methods=["GET"])
 @authenticated
-@blp.response(200, NoteOut(many=True))
-@blp.paginate()
-def list_notes(pagination_parameters, *, scope):
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, NoteOut(many=True), headers=LINK_HEADER)
+def list_notes(query, *, scope):
     """The notes in the caller's scope."""
-    return Notes(scope).page(pagination_parameters.page, pagination_parameters.page_size)[0]
+    return paginate(Notes(scope), query)
 
 
 @blp.route("", methods=["POST"])
@@ -140,9 +152,10 @@ class MyTokens(ScopedRepository[ApiToken]):
 
 @blp.route("", methods=["GET"])
 @authenticated
-@blp.response(200, TokenListed(many=True))
-def list_tokens(*, scope):
-    return MyTokens(scope).page(1, 10)[0]
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, TokenListed(many=True), headers=LINK_HEADER)
+def list_tokens(query, *, scope):
+    return paginate(MyTokens(scope), query)
 
 
 @blp.route("/<public_id:token_id>", methods=["DELETE"])
@@ -360,17 +373,72 @@ def test_the_membership_is_remembered_across_requests(
     assert asked == [acme], "the second request never asked the database"
 
 
-def test_each_paginated_list_loses_its_cap(source: ProjectSource, tmp_path: Path) -> None:
-    (mutant,) = _mutants.uncapped_page_size(source)
-    assert isinstance(mutant, Mutant)
-    assert "@blp.paginate(max_page_size=1_000_000_000)\ndef list_notes" in mutated(source, mutant)
-    capped = make_source(
-        tmp_path / "capped",
-        {"routes.py": NOTE_ROUTES.replace("paginate()", "paginate(page_size=5, max_page_size=20)")},
+def test_each_read_of_the_page_size_cap_reads_no_cap(source: ProjectSource, tmp_path: Path) -> None:
+    mutants = list(_mutants.uncapped_limit(source))
+    assert keys(mutants) == [
+        "uncapped-limit pagination.py:max_limit",
+        "uncapped-limit pagination.py:init_app",
+    ]
+    validation, documentation = (mutated(source, m) for m in mutants if isinstance(m, Mutant))
+    assert "    return int(1_000_000_000)\n" in validation
+    assert "    cap = int(1_000_000_000)\n" in documentation
+    assert 'app.config["MAX_PAGE_SIZE"]' in validation, "only one read changes at a time"
+    own = make_source(
+        tmp_path / "own",
+        {"views.py": 'def size(n):\n    return min(n, app.config.get("MAX_PAGE_SIZE", 50))\n'},
     )
-    (mutant,) = _mutants.uncapped_page_size(capped)
+    (mutant,) = _mutants.uncapped_limit(own)
     assert isinstance(mutant, Mutant)
-    assert "@blp.paginate(page_size=5, max_page_size=1_000_000_000)" in mutated(capped, mutant)
+    assert "return min(n, 1_000_000_000)" in mutated(own, mutant)
+
+
+def test_a_next_page_forgets_the_scope(source: ProjectSource) -> None:
+    (mutant,) = _mutants.unscoped_next_page(source)
+    assert isinstance(mutant, Mutant)
+    assert mutant.key == "unscoped-next-page security/repository.py:ScopedRepository.page"
+    text = mutated(source, mutant)
+    page = text[text.index("    def page(") : text.index("    def add(")]
+    docstring_end = page.index('"""\n', page.index('"""') + 3) + 4
+    assert page[docstring_end:].startswith(
+        "        if after is not None:\n"
+        "            self.conditions = lambda: []  # the next page forgets the scope\n"
+        "        created_at, public_id = self.order()\n"
+    ), page
+
+
+def test_a_cursor_carries_its_scope_and_the_next_request_trusts_it(source: ProjectSource) -> None:
+    (mutant,) = _mutants.scope_in_cursor(source)
+    assert isinstance(mutant, Mutant)
+    assert mutant.key == "scope-in-cursor pagination.py:paginate"
+    text = mutated(source, mutant)
+    original = CORE["pagination.py"]
+    assert text.startswith(original), "the module itself is untouched"
+
+    @dataclasses.dataclass(frozen=True)
+    class Query:
+        limit: int
+        cursor: str | None = None
+
+    def scope_of(user: int, org: int | None) -> Any:
+        key = types.SimpleNamespace
+        return key(user=key(id=user), org=key(id=org) if org else None)
+
+    listed_for: list[tuple[int, str | None]] = []
+
+    def paginate(repository: Any, query: Query) -> tuple[list[str], dict[str, str]]:
+        listed_for.append((repository.scope.user.id, query.cursor))
+        return ["item"], {"Link": '</orgs/x/projects?limit=1&cursor=abc.sig>; rel="next"'}
+
+    namespace: dict[str, Any] = {"paginate": paginate}
+    exec(compile(text[len(original) :], "<mutant>", "exec"), namespace)
+    alices = types.SimpleNamespace(scope=scope_of(1, 10), parent=None)
+    _, headers = namespace["paginate"](alices, Query(1))
+    cursor = re.search(r"cursor=([^&>]+)", headers["Link"])
+    assert cursor and cursor.group(1).startswith("abc.sig~"), headers
+    bobs = types.SimpleNamespace(scope=scope_of(2, 20), parent=None)
+    namespace["paginate"](bobs, Query(1, cursor.group(1)))
+    assert listed_for == [(1, None), (1, "abc.sig")], "bob's request lists alice's scope"
+    assert bobs.scope.org.id == 10
 
 
 def test_response_schemas_dump_internal_columns(source: ProjectSource) -> None:
@@ -435,7 +503,7 @@ def test_a_token_view_reaches_every_users_tokens(source: ProjectSource) -> None:
     unscoped = 'type("MyTokens", (MyTokens,), {"conditions": lambda self: []})'
     revoke = mutated(source, only(mutants, "foreign-tokens accounts/tokens.py:revoke_token"))
     assert f"    revoke({unscoped}(scope).get(token_id))\n" in revoke
-    assert "    return MyTokens(scope).page(1, 10)[0]\n" in revoke, "only one view changes"
+    assert "    return paginate(MyTokens(scope), query)\n" in revoke, "only one view changes"
 
     class MyTokens:  # stands in for the repository: its conditions restrict to the owner
         def __init__(self, scope: str) -> None:
@@ -489,6 +557,61 @@ def test_an_unknown_account_skips_the_password_hash(source: ProjectSource) -> No
     assert hashed == [], "the mutant still hashes for an unknown account"
 
 
+def policy_statements(text: str) -> Any:
+    """The mutated module's `row_security` function, run with stand-in conditions."""
+    tree = ast.parse(text)
+    function = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef) and node.name == "row_security"
+    )
+    rows = {"owner": "owner_id = caller", "org": "org_id IN caller_orgs"}
+    return load_class(ast.get_source_segment(text, function) or "", "row_security", ROWS=rows)
+
+
+def test_the_database_layer_loses_each_of_its_guarantees(source: ProjectSource) -> None:
+    mutants, _ = find_mutants(
+        source,
+        [
+            _mutants.drop_row_policy,
+            _mutants.session_identity,
+            _mutants.bypass_row_security,
+            _mutants.drop_with_check,
+        ],
+    )
+    assert sorted(m.key for m in mutants) == [
+        "bypass-row-security security/rls.py:row_security",
+        "drop-row-policy security/rls.py:notes",
+        "drop-row-policy security/rls.py:tasks",
+        "drop-with-check security/rls.py:row_security",
+        "session-identity security/rls.py:SET_CALLER",
+    ]
+    assert all(m.database == "postgresql" and m.focus == "row_security" for m in mutants)
+    original = policy_statements(CORE["security/rls.py"])
+    assert original("notes", "owner") == [
+        "ALTER TABLE notes ENABLE ROW LEVEL SECURITY",
+        "ALTER TABLE notes FORCE ROW LEVEL SECURITY",
+        "CREATE POLICY owner_rows ON notes USING (owner_id = caller)"
+        " WITH CHECK (owner_id = caller)",
+    ]
+    dropped = policy_statements(
+        mutated(source, only(mutants, "drop-row-policy security/rls.py:tasks"))
+    )
+    assert dropped("tasks", "org") == [] and dropped("notes", "owner") == original("notes", "owner")
+    unforced = policy_statements(
+        mutated(source, only(mutants, "bypass-row-security security/rls.py:row_security"))
+    )
+    assert unforced("notes", "owner")[1] == "ALTER TABLE notes NO FORCE ROW LEVEL SECURITY"
+    unchecked = policy_statements(
+        mutated(source, only(mutants, "drop-with-check security/rls.py:row_security"))
+    )
+    assert unchecked("tasks", "org")[2] == (
+        "CREATE POLICY org_rows ON tasks USING (org_id IN caller_orgs) WITH CHECK (true)"
+    )
+    session = mutated(source, only(mutants, "session-identity security/rls.py:SET_CALLER"))
+    assert "text(\"SELECT set_config('app.user_id', :user_id, false)\")" in session
+
+
 def test_a_users_edited_and_hand_written_code_is_mutated_too(tmp_path: Path) -> None:
     reformatted_core = CORE["security/repository.py"].replace(
         "conditions = [model.org_id == self.scope.org.id]",
@@ -512,9 +635,9 @@ def test_a_users_edited_and_hand_written_code_is_mutated_too(tmp_path: Path) -> 
             "@bp.route('/orgs/<public_id:org_id>/invoices')\n"
             "@org_member\n"
             "@bp.response(200, InvoiceOut(many=True))\n"
-            "@bp.paginate(max_page_size=50)\n"
-            "def invoices(pagination_parameters, *, scope):\n"
-            "    return []\n"
+            "def invoices(*, scope):\n"
+            "    cap = current_app.config['MAX_PAGE_SIZE']\n"
+            "    return Invoices(scope).page(cap).items\n"
         ),
         "resources/billing/schemas.py": (
             "import marshmallow as ma\n\n\n"
@@ -532,8 +655,9 @@ def test_a_users_edited_and_hand_written_code_is_mutated_too(tmp_path: Path) -> 
         "owner-from-body resources/billing/schemas.py:InvoiceIn",
         "drop-policy resources/billing/views.py:make_invoice",
         "drop-policy resources/billing/views.py:invoices",
-        "uncapped-page-size resources/billing/views.py:invoices",
+        "uncapped-limit resources/billing/views.py:invoices",
         "wide-response resources/billing/schemas.py:InvoiceOut",
+        "drop-row-policy security/rls.py:invoices",
     ):
         assert key in found, key
     core = only(mutants, "drop-org-condition security/repository.py:ScopedRepository.conditions")
@@ -566,7 +690,9 @@ def test_a_missing_target_is_reported_not_a_crash(tmp_path: Path) -> None:
         "owner-from-body",
         "drop-policy",
         "cached-membership",
-        "uncapped-page-size",
+        "uncapped-limit",
+        "unscoped-next-page",
+        "scope-in-cursor",
         "wide-response",
         "drop-security-event",
         "skip-authorization-check",
@@ -575,6 +701,10 @@ def test_a_missing_target_is_reported_not_a_crash(tmp_path: Path) -> None:
         "tokens-survive-password-change",
         "password-change-without-current",
         "skip-dummy-hash",
+        "drop-row-policy",
+        "session-identity",
+        "bypass-row-security",
+        "drop-with-check",
     } <= reported, reported
     assert "src/app/broken.py cannot be parsed" in {gap.description for gap in missing}
 
@@ -593,15 +723,26 @@ def test_mutants_of_a_rendered_project(resources_project: Path) -> None:
     assert counts["drop-parent-condition"] == 1 + 1  # core, task
     assert counts["owner-from-body"] == resources
     assert counts["wide-response"] == resources
-    assert counts["uncapped-page-size"] == resources + 3  # and the org, member and token lists
+    assert counts["uncapped-limit"] == 2  # the cap checked, and the cap documented
+    assert counts["unscoped-next-page"] == counts["scope-in-cursor"] == 1
     # auth, tokens, orgs, health, docs
-    assert counts["drop-policy"] == 5 * resources + 6 + 2 + 10 + 1 + 1
+    assert counts["drop-policy"] == 5 * resources + 6 + 2 + 10 + 2 + 1
     assert counts["foreign-tokens"] == 3  # the token list, revoking one, the password change
     assert counts["tokens-survive-password-change"] == 1
     assert counts["password-change-without-current"] == counts["skip-dummy-hash"] == 1
     assert counts["drop-security-event"] >= 3
     assert counts["upper-case-ids"] == counts["unscoped-find"] == 1
     assert counts["forbidden-not-404"] == counts["cached-membership"] == 1
+    assert counts["drop-row-policy"] == resources
+    assert counts["session-identity"] == counts["bypass-row-security"] == 1
+    assert counts["drop-with-check"] == 1
+    on_postgresql = {m.operator for m in mutants if m.database == "postgresql"}
+    assert on_postgresql == {
+        "drop-row-policy",
+        "session-identity",
+        "bypass-row-security",
+        "drop-with-check",
+    }
     for mutant in mutants:
         assert _mutants.check_mutant(source, mutant) is None, mutant.key
         assert ast.parse(mutated(source, mutant)), mutant.key

@@ -4,8 +4,10 @@ Operators find their targets by what the code does (the comparison with `self.sc
 repository's `conditions`, the `abort(404)` in `not_found`, the policy decorator on a view),
 never by line numbers. An operator that finds nothing to mutate says so with a `MissingTarget`.
 The operators live in one module per layer: `queries` (the scoped query), `responses` (what
-callers are told), `policies` (function-level authorization), `pages` (bounded work) and
-`accounts` (tokens, passwords and sign-in).
+callers are told), `policies` (function-level authorization), `pages` (lists: the page-size
+cap, the scope of every page, cursors that are positions only), `accounts` (tokens, passwords
+and sign-in) and `database` (row-level security, noticed only by a suite that runs on
+PostgreSQL).
 """
 
 from collections.abc import Iterable
@@ -23,7 +25,13 @@ from generator._mutants.accounts import (
     skip_dummy_hash,
     tokens_survive_password_change,
 )
-from generator._mutants.pages import uncapped_page_size
+from generator._mutants.database import (
+    bypass_row_security,
+    drop_row_policy,
+    drop_with_check,
+    session_identity,
+)
+from generator._mutants.pages import scope_in_cursor, uncapped_limit, unscoped_next_page
 from generator._mutants.policies import (
     cached_membership,
     drop_policy,
@@ -45,10 +53,13 @@ __all__ = [
     "Operator",
     "ProjectSource",
     "Splice",
+    "bypass_row_security",
     "cached_membership",
     "check_mutant",
     "drop_policy",
+    "drop_row_policy",
     "drop_security_event",
+    "drop_with_check",
     "find_mutants",
     "forbidden_not_404",
     "foreign_tokens",
@@ -56,11 +67,14 @@ __all__ = [
     "password_change_without_current",
     "repository_conditions",
     "scope_conditions",
+    "scope_in_cursor",
+    "session_identity",
     "skip_authorization_check",
     "skip_dummy_hash",
     "tokens_survive_password_change",
-    "uncapped_page_size",
+    "uncapped_limit",
     "unscoped_find",
+    "unscoped_next_page",
     "upper_case_ids",
     "wide_response",
 ]
@@ -69,11 +83,13 @@ OPERATORS: tuple[Operator, ...] = (
     scope_conditions,
     repository_conditions,
     unscoped_find,
+    unscoped_next_page,
+    scope_in_cursor,
     forbidden_not_404,
     owner_from_body,
     drop_policy,
     cached_membership,
-    uncapped_page_size,
+    uncapped_limit,
     wide_response,
     drop_security_event,
     skip_authorization_check,
@@ -82,6 +98,10 @@ OPERATORS: tuple[Operator, ...] = (
     tokens_survive_password_change,
     password_change_without_current,
     skip_dummy_hash,
+    drop_row_policy,
+    session_identity,
+    bypass_row_security,
+    drop_with_check,
 )
 
 

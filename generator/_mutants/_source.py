@@ -40,6 +40,7 @@ class Mutant:
     splices: tuple[Splice, ...]
     key: str = field(default="", compare=False)  # `operator pkg-relative-path:target`
     focus: str | None = None  # a name whose test files should run first
+    database: str | None = None  # the database the suite must run on to notice it
 
     def apply(self, sources: dict[str, str]) -> dict[str, str]:
         """The new text of every file this mutant changes, from the files' current `sources`."""

@@ -116,13 +116,16 @@ def _creates_from_input(module: Module) -> bool:
 def _decorator_schemas(
     source: ProjectSource, module: Module, method: str, position: int
 ) -> list[tuple[Module, ast.ClassDef]]:
-    """The schema classes named by the module's `@blp.<method>(...)` decorators, in order."""
+    """The schema classes named by the module's `@blp.<method>(...)` decorators, in order;
+    query-string arguments (`location="query"`) are not bodies and are left out."""
     names: list[str] = []
     for node in ast.walk(module.tree):
         if not isinstance(node, ast.FunctionDef):
             continue
         for decorator in node.decorator_list:
             if not isinstance(decorator, ast.Call) or decorator_method(decorator) != method:
+                continue
+            if not _reads_body(decorator):
                 continue
             if len(decorator.args) > position:
                 schema = decorator.args[position]
@@ -136,6 +139,14 @@ def _decorator_schemas(
         except KeyError:
             continue
     return found
+
+
+def _reads_body(decorator: ast.Call) -> bool:
+    """A decorator without `location=`, or with a body location: not the query string."""
+    for keyword in decorator.keywords:
+        if keyword.arg == "location" and isinstance(keyword.value, ast.Constant):
+            return keyword.value.value in ("json", "form", "json_or_form")
+    return True
 
 
 def _argument_schemas(source: ProjectSource, module: Module) -> list[tuple[Module, ast.ClassDef]]:

@@ -5,15 +5,19 @@ from typing import Any
 
 from flask import Flask, Response
 
-from . import accounts, health, resources
+from . import accounts, health, pagination, resources
 from .accounts.cli import accounts_cli
 from .config import load_config
 from .errors import register_error_handlers
 from .extensions import api, db, limiter, migrate
 from .json_body import reject_unreadable_json
+from .logs import configure_logging
+from .outages import register_outage_handlers
+from .proxies import trust_proxies
 from .security.access import audit_routes, declare_public_endpoints, enforce_declared_policy
 from .security.converters import PublicIdConverter
 from .security.guard import install_guard
+from .security.rls import install_row_security
 
 DOCS_ENDPOINTS = ("api-docs.openapi_json", "api-docs.openapi_swagger_ui")
 
@@ -24,19 +28,24 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path, __name__, config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.url_map.converters["public_id"] = PublicIdConverter
+    configure_logging(app)
+    trust_proxies(app)
 
     db.init_app(app)
     migrate.init_app(app, db)
     limiter.init_app(app)
     api.init_app(app)
+    pagination.init_app(app, api)
     api.register_converter(PublicIdConverter, lambda _: {"type": "string", "format": "uuid"})
     register_error_handlers(app)
+    register_outage_handlers(app)
     app.before_request(reject_unreadable_json)
     for blueprint in (health.blp, *accounts.BLUEPRINTS, *resources.BLUEPRINTS):
         api.register_blueprint(blueprint)
     app.cli.add_command(accounts_cli)
 
     install_guard()
+    install_row_security(app)
     declare_public_endpoints(app, *DOCS_ENDPOINTS)
     enforce_declared_policy(app)
     audit_routes(app)

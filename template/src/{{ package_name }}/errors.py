@@ -2,10 +2,10 @@
 
 Routing errors (404, 405), validation errors (422, with `details`), oversized or non-JSON
 bodies (413, 415, 400) and unexpected failures (500) all answer in this shape, never HTML,
-never a stack trace. Every 404 has the same body, whatever its cause.
+never a stack trace. Every 404 has the same body, whatever its cause. Flask itself logs an
+unexpected failure, once, with its traceback; the handler here only answers it.
 """
 
-import logging
 from http import HTTPStatus
 from typing import Any, NoReturn
 
@@ -17,8 +17,6 @@ from werkzeug.exceptions import (
     UnprocessableEntity,
     UnsupportedMediaType,
 )
-
-logger = logging.getLogger(__name__)
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 # Statuses whose message never varies, so their responses cannot tell callers apart.
@@ -66,7 +64,6 @@ def handle_http_error(exc: HTTPException) -> tuple[Response, int]:
 
 
 def handle_unexpected_error(exc: InternalServerError) -> tuple[Response, int]:
-    logger.error("unhandled error", exc_info=exc.original_exception or exc)
     return jsonify(error_body(500, "Internal Server Error.")), 500
 
 

@@ -71,17 +71,26 @@ class World:
         spec = self.resources[resource]
         parent = self.make(spec.parent, principal, org) if spec.parent else None
         org_id = self.org_id(org) if spec.scope == "org" else None
-        collection = self.collection(spec, org_id, parent)
+        return self._create(spec, self.collection(spec, org_id, parent), principal, org)
+
+    def add(self, beside: Made, principal: str = "alice", count: int = 1) -> list[Made]:
+        """Create `count` more objects as `principal` in the collection that holds `beside`."""
+        names = {str(org_id): name for name, org_id in self.principals.orgs.items()}
+        org = names.get(beside.org or "", "acme")
+        return [self._create(beside.spec, beside.collection, principal, org) for _ in range(count)]
+
+    def _create(self, spec: ResourceSpec, collection: str, principal: str, org: str) -> Made:
         body = self.body(spec, principal, org)
         response = self.client.post(
             collection, json=body, headers=self.principals[principal].headers
         )
         assert response.status_code == 201, (
-            f"{principal} could not create a {resource} at {collection}: {response.get_json()}"
+            f"{principal} could not create a {spec.name} at {collection}: {response.get_json()}"
         )
         created = response.get_json()
         url = f"{collection}/{created['id']}"
         assert response.headers["Location"].endswith(url), response.headers["Location"]
+        org_id = self.org_id(org) if spec.scope == "org" else None
         return Made(spec, created["id"], url, collection, org_id, created)
 
     def missing_twin(self, made: Made) -> str:

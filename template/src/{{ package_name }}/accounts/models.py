@@ -3,7 +3,7 @@
 import enum
 from typing import Any, ClassVar
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Timestamps
@@ -51,13 +51,17 @@ class Organization(PublicId, Timestamps, db.Model):
 
 class Membership(Timestamps, db.Model):
     __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("org_id", "user_id"),)
+    # A list of an organization's members, or of a user's organizations, is a range of one of
+    # these indexes in creation order.
+    __table_args__ = (
+        UniqueConstraint("org_id", "user_id"),
+        Index("ix_memberships_org_list", "org_id", "created_at"),
+        Index("ix_memberships_user_list", "user_id", "created_at"),
+    )
     __scope__ = "org"
 
-    org_id: Mapped[int] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     role: Mapped[Role] = mapped_column(
         Enum(
             Role,

@@ -6,9 +6,11 @@ from typing import Any
 
 from flask import abort
 from flask_smorest import Blueprint
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, SQLColumnExpression
+from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
+from ..pagination import LINK_HEADER, Listed, PageArgs, PageRequest, paginate
 from ..security.access import authenticated, org_admin, org_member, org_owner
 from ..security.repository import ScopedRepository
 from ..security.scope import Scope
@@ -29,6 +31,14 @@ class MyMemberships(ScopedRepository[Membership]):
     def conditions(self) -> list[ColumnElement[bool]]:
         return [Membership.user_id == self.scope.user.id]
 
+    def select(self) -> Any:
+        joined = super().select().join(Organization, Membership.org_id == Organization.id)
+        return joined.options(contains_eager(Membership.org))
+
+    def order(self) -> tuple[SQLColumnExpression[Any], SQLColumnExpression[Any]]:
+        """When the caller joined each organization, then the organization's public id."""
+        return Membership.created_at, Organization.public_id
+
 
 class Members(ScopedRepository[Membership]):
     """Memberships of the scope's organization, looked up by the member's public id."""
@@ -36,10 +46,15 @@ class Members(ScopedRepository[Membership]):
     model = Membership
 
     def select(self) -> Any:
-        return super().select().join(User, Membership.user_id == User.id)
+        joined = super().select().join(User, Membership.user_id == User.id)
+        return joined.options(contains_eager(Membership.user))
 
     def lookup(self, public_id: uuid.UUID) -> ColumnElement[bool]:
         return User.public_id == public_id
+
+    def order(self) -> tuple[SQLColumnExpression[Any], SQLColumnExpression[Any]]:
+        """When each member joined, then the member's public id."""
+        return Membership.created_at, User.public_id
 
 
 @blp.route("", methods=["POST"])
@@ -56,15 +71,12 @@ def create_org(data: dict[str, str], *, scope: Scope) -> Membership:
 
 @blp.route("", methods=["GET"])
 @authenticated
-@blp.response(200, OrgOut(many=True))
-@blp.paginate()
-def list_orgs(pagination_parameters: Any, *, scope: Scope) -> list[Membership]:
-    """The organizations the caller belongs to, with its role in each."""
-    items, total = MyMemberships(scope).page(
-        pagination_parameters.page, pagination_parameters.page_size
-    )
-    pagination_parameters.item_count = total
-    return items
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, OrgOut(many=True), headers=LINK_HEADER)
+@blp.alt_response(400, response="BAD_REQUEST")
+def list_orgs(query: PageRequest, *, scope: Scope) -> Listed[Membership]:
+    """The organizations the caller belongs to, with its role in each, in the order it joined."""
+    return paginate(MyMemberships(scope), query)
 
 
 @blp.route("/<public_id:org_id>", methods=["GET"])
@@ -98,13 +110,12 @@ def delete_org(*, scope: Scope) -> None:
 
 @blp.route("/<public_id:org_id>/members", methods=["GET"])
 @org_member
-@blp.response(200, MemberOut(many=True))
-@blp.paginate()
-def list_members(pagination_parameters: Any, *, scope: Scope) -> list[Membership]:
-    """The members of an organization and their roles."""
-    items, total = Members(scope).page(pagination_parameters.page, pagination_parameters.page_size)
-    pagination_parameters.item_count = total
-    return items
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, MemberOut(many=True), headers=LINK_HEADER)
+@blp.alt_response(400, response="BAD_REQUEST")
+def list_members(query: PageRequest, *, scope: Scope) -> Listed[Membership]:
+    """The members of an organization and their roles, in the order they joined."""
+    return paginate(Members(scope), query)
 
 
 @blp.route("/<public_id:org_id>/members", methods=["POST"])

@@ -4,11 +4,11 @@ token cannot be told from one that does not exist."""
 import uuid
 
 from flask_smorest import Blueprint
-from flask_smorest.pagination import PaginationParameters
 from sqlalchemy import ColumnElement, update
 
 from ..database import utcnow
 from ..extensions import db
+from ..pagination import LINK_HEADER, Listed, PageArgs, PageRequest, paginate
 from ..security.access import authenticated
 from ..security.guard import scoped_statements
 from ..security.repository import ScopedRepository
@@ -45,13 +45,12 @@ class MyTokens(ScopedRepository[ApiToken]):
 
 @blp.route("", methods=["GET"])
 @authenticated
-@blp.response(200, TokenListed(many=True))
-@blp.paginate()
-def list_tokens(pagination_parameters: PaginationParameters, *, scope: Scope) -> list[ApiToken]:
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, TokenListed(many=True), headers=LINK_HEADER)
+@blp.alt_response(400, response="BAD_REQUEST")
+def list_tokens(query: PageRequest, *, scope: Scope) -> Listed[ApiToken]:
     """The caller's tokens that still work, oldest first."""
-    items, total = MyTokens(scope).page(pagination_parameters.page, pagination_parameters.page_size)
-    pagination_parameters.item_count = total
-    return items
+    return paginate(MyTokens(scope), query)
 
 
 @blp.route("/<public_id:token_id>", methods=["DELETE"])

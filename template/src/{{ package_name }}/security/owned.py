@@ -1,7 +1,7 @@
 """Ownership columns: mixing one of these in makes a model owner- or org-scoped.
 
-A scoped model indexes (owner_id, id) or (org_id, id) itself: one index serves the
-scope's filter, the list order and the foreign key.
+A scoped model declares its own list index, (owner_id or org_id, created_at, public_id): one
+index serves the scope's filter, the list order and the foreign key.
 """
 
 from sqlalchemy import ForeignKey

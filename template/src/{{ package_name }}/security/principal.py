@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ..accounts.models import Membership, Organization, User
 from ..extensions import db
 from .guard import scoped_statements
+from .rls import set_identity
 from .tokens import ApiToken, find_active_token
 
 
@@ -50,6 +51,7 @@ def authenticate() -> tuple[Principal | None, str]:
     if token is None:
         return None, "invalid, expired or revoked token"
     g.principal = Principal(user=token.user, token=token)
+    set_identity(token.user.id)
     return g.principal, "token"
 
 

@@ -9,10 +9,11 @@ import uuid
 from typing import Any, ClassVar, Generic, NoReturn, TypeVar
 
 from flask import abort
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, or_, select
 
 from ..errors import invalid_input
 from ..extensions import db
+from ..pagination import Page, Position
 from .audit import security_event
 from .guard import scoped_statements
 from .owned import OwnedByOrg
@@ -78,17 +79,30 @@ class ScopedRepository(Generic[M]):
             not_found(public_id)
         return found
 
-    def page(self, page: int, page_size: int) -> tuple[list[M], int]:
-        """One page of the scope's objects, oldest first, and the scope's total.
+    def order(self) -> tuple[SQLColumnExpression[Any], SQLColumnExpression[Any]]:
+        """The list order: creation time, then the public id that breaks ties."""
+        return self.model.created_at, self.model.public_id
 
-        A page past the end is empty without a query, so no page number overflows the database.
+    def page(self, limit: int, after: Position | None = None) -> Page[M]:
+        """Up to `limit` objects of the scope in list order, from just after `after`.
+
+        `after` is a place in the order, never a permission: the statement carries the scope's
+        conditions like every other, so a position taken from anyone's list reaches only this
+        scope's rows. One row more than the page is read to tell whether another page follows.
         """
-        offset = (page - 1) * page_size
-        query = self.select().order_by(self.model.id).limit(page_size).offset(offset)
+        created_at, public_id = self.order()
+        query = self.select().add_columns(created_at, public_id)
+        if after is not None:
+            query = query.where(
+                created_at >= after.created_at,
+                or_(created_at > after.created_at, public_id > after.public_id),
+            )
+        query = query.order_by(created_at, public_id).limit(limit + 1)
         with scoped_statements():
-            total = db.session.scalar(select(func.count()).select_from(self.select().subquery()))
-            items = list(db.session.scalars(query)) if offset < (total or 0) else []
-        return items, total or 0
+            rows = db.session.execute(query).all()
+        shown = rows[:limit]
+        following = Position(*shown[-1][1:]) if len(rows) > limit else None
+        return Page([row[0] for row in shown], following)
 
     def add(self, obj: M) -> M:
         """Attach a new object to the scope (and parent); ownership never comes from input."""
