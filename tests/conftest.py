@@ -10,6 +10,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -121,16 +122,10 @@ def redis_url() -> str:
     return _required_service("SCOPECRAFT_TEST_REDIS", "scripts/redis")
 
 
-@pytest.fixture
-def make_postgres_url() -> Iterator[Callable[[], str]]:
-    """Make fresh, empty PostgreSQL databases: `make_postgres_url()` returns the URL of a new one;
-    each is dropped after the test.
-
-    The server comes from SCOPECRAFT_TEST_POSTGRES (an admin URL); without it the test is
-    skipped, or fails when SCOPECRAFT_REQUIRE_POSTGRES=1.
-    """
-    admin_url = _required_service("SCOPECRAFT_TEST_POSTGRES", "scripts/postgres")
-
+@contextmanager
+def _fresh_databases(admin_url: str) -> Iterator[Callable[[], str]]:
+    """`make()` returns the URL of a new, empty database on the server of `admin_url`; every
+    database made is dropped when the block ends."""
     import psycopg
     from psycopg import sql
 
@@ -154,6 +149,33 @@ def make_postgres_url() -> Iterator[Callable[[], str]]:
 
 
 @pytest.fixture
+def make_postgres_url() -> Iterator[Callable[[], str]]:
+    """Make fresh, empty PostgreSQL databases: `make_postgres_url()` returns the URL of a new one;
+    each is dropped after the test.
+
+    The server comes from SCOPECRAFT_TEST_POSTGRES (an admin URL); without it the test is
+    skipped, or fails when SCOPECRAFT_REQUIRE_POSTGRES=1.
+    """
+    admin_url = _required_service("SCOPECRAFT_TEST_POSTGRES", "scripts/postgres")
+    with _fresh_databases(admin_url) as make:
+        yield make
+
+
+@pytest.fixture
 def postgres_url(make_postgres_url: Callable[[], str]) -> str:
     """The URL of a fresh, empty PostgreSQL database, dropped after the test."""
     return make_postgres_url()
+
+
+@pytest.fixture
+def postgres_url_if_available() -> Iterator[str | None]:
+    """Like `postgres_url`, for a test that also runs without PostgreSQL: None instead of a
+    skip when no server is configured (still a failure when SCOPECRAFT_REQUIRE_POSTGRES=1)."""
+    admin_url = os.environ.get("SCOPECRAFT_TEST_POSTGRES")
+    if not admin_url:
+        if os.environ.get("SCOPECRAFT_REQUIRE_POSTGRES") == "1":
+            pytest.fail("SCOPECRAFT_TEST_POSTGRES is not set, and SCOPECRAFT_REQUIRE_POSTGRES=1")
+        yield None
+        return
+    with _fresh_databases(admin_url) as make:
+        yield make()

@@ -34,6 +34,7 @@ from tests.support import (
 RESOURCE_FILES = ("__init__.py", "model.py", "routes.py", "schemas.py")
 REGISTRIES = (
     ".copier-answers.yml",
+    f"src/{PACKAGE}/body_limit.py",
     f"src/{PACKAGE}/resources/__init__.py",
     "tests/resources/registry.py",
 )

@@ -135,12 +135,67 @@ def check_role_change(scope, member, new_role):
     if not scope.has_role(Role.ADMIN):
         forbidden(member, "requires the admin role")
 """
+TOKEN_MODEL = """
+class ApiToken(PublicId, db.Model):
+    __tablename__ = "api_tokens"
+    __scope__ = "owner"
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+"""
+TOKENS = """
+class MyTokens(ScopedRepository[ApiToken]):
+    model = ApiToken
+
+    def conditions(self):
+        return [ApiToken.user_id == self.scope.user.id, ApiToken.revoked_at.is_(None)]
+
+
+@blp.route("", methods=["GET"])
+@authenticated
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, TokenListed(many=True), headers=LINK_HEADER)
+def list_tokens(query, *, scope):
+    return paginate(MyTokens(scope), query)
+
+
+@blp.route("/<public_id:token_id>", methods=["DELETE"])
+@authenticated
+@blp.response(204)
+def revoke_token(token_id, *, scope):
+    revoke(MyTokens(scope).get(token_id))
+"""
+AUTH = '''
+@blp.route("/me/password", methods=["PATCH"])
+@authenticated
+@blp.arguments(PasswordChange)
+@blp.response(204)
+def change_password(data, *, scope):
+    """Change the caller's password; every other token of the caller is revoked."""
+    if not scope.user.check_password(data["current_password"]):
+        invalid_input("current_password", "Wrong password.")
+    scope.user.set_password(data["new_password"])
+    MyTokens(scope).revoke_all_but(current_principal().token)
+'''
+PASSWORDS = """
+UNKNOWN_ACCOUNT_HASH = hash_password("nobody knows it")
+
+
+def password_matches(password_hash, password):
+    if password_hash is None:
+        check_password_hash(UNKNOWN_ACCOUNT_HASH, password)
+        return False
+    return check_password_hash(password_hash, password)
+"""
 FILES = {
     "__init__.py": INIT,
     **CORE,
     "accounts/models.py": MEMBERSHIP_MODEL,
     "accounts/orgs.py": MEMBERS,
     "accounts/service.py": SERVICE,
+    "accounts/auth.py": AUTH,
+    "accounts/passwords.py": PASSWORDS,
+    "accounts/tokens.py": TOKENS,
+    "security/tokens.py": TOKEN_MODEL,
     "resources/note/model.py": NOTE_MODEL,
     "resources/note/schemas.py": NOTE_SCHEMAS,
     "resources/note/routes.py": NOTE_ROUTES,
@@ -438,6 +493,70 @@ def test_the_converter_accepts_upper_case(source: ProjectSource) -> None:
     assert not re.fullmatch(original.regex, public_id.upper())
 
 
+def test_a_token_view_reaches_every_users_tokens(source: ProjectSource) -> None:
+    mutants = [m for m in _mutants.foreign_tokens(source) if isinstance(m, Mutant)]
+    assert sorted(m.key for m in mutants) == [
+        "foreign-tokens accounts/auth.py:change_password",
+        "foreign-tokens accounts/tokens.py:list_tokens",
+        "foreign-tokens accounts/tokens.py:revoke_token",
+    ]
+    unscoped = 'type("MyTokens", (MyTokens,), {"conditions": lambda self: []})'
+    revoke = mutated(source, only(mutants, "foreign-tokens accounts/tokens.py:revoke_token"))
+    assert f"    revoke({unscoped}(scope).get(token_id))\n" in revoke
+    assert "    return paginate(MyTokens(scope), query)\n" in revoke, "only one view changes"
+
+    class MyTokens:  # stands in for the repository: its conditions restrict to the owner
+        def __init__(self, scope: str) -> None:
+            self.scope = scope
+
+        def conditions(self) -> list[str]:
+            return [f"user_id = {self.scope}"]
+
+    assert eval(unscoped, {"MyTokens": MyTokens})("alice").conditions() == []
+    assert MyTokens("alice").conditions() == ["user_id = alice"]
+
+
+def test_a_password_change_keeps_the_old_tokens(source: ProjectSource) -> None:
+    (mutant,) = _mutants.tokens_survive_password_change(source)
+    assert isinstance(mutant, Mutant)
+    assert mutant.key == "tokens-survive-password-change accounts/auth.py:change_password"
+    text = mutated(source, mutant)
+    assert "revoke_all_but" not in text
+    assert 'scope.user.set_password(data["new_password"])\n    pass\n' in text
+
+
+def test_a_password_change_skips_the_current_password(source: ProjectSource) -> None:
+    (mutant,) = _mutants.password_change_without_current(source)
+    assert isinstance(mutant, Mutant)
+    assert mutant.key == "password-change-without-current accounts/auth.py:change_password"
+    text = mutated(source, mutant)
+    assert '    if False:\n        invalid_input("current_password", "Wrong password.")' in text
+
+
+def test_an_unknown_account_skips_the_password_hash(source: ProjectSource) -> None:
+    (mutant,) = _mutants.skip_dummy_hash(source)
+    assert isinstance(mutant, Mutant)
+    assert mutant.key == "skip-dummy-hash accounts/passwords.py:password_matches"
+    hashed: list[str] = []
+
+    def check_password_hash(password_hash: str, password: str) -> bool:
+        hashed.append(password_hash)
+        return False
+
+    for text in (PASSWORDS, mutated(source, mutant)):
+        hashed.clear()
+        matches = load_class(
+            text,
+            "password_matches",
+            hash_password=lambda password: "scrypt:32768:8:1$salt$hash",
+            check_password_hash=check_password_hash,
+        )
+        assert matches(None, "a guess") is False
+        if text is PASSWORDS:
+            assert hashed == ["scrypt:32768:8:1$salt$hash"], "the original hashes for nobody"
+    assert hashed == [], "the mutant still hashes for an unknown account"
+
+
 def policy_statements(text: str) -> Any:
     """The mutated module's `row_security` function, run with stand-in conditions."""
     tree = ast.parse(text)
@@ -578,6 +697,10 @@ def test_a_missing_target_is_reported_not_a_crash(tmp_path: Path) -> None:
         "drop-security-event",
         "skip-authorization-check",
         "upper-case-ids",
+        "foreign-tokens",
+        "tokens-survive-password-change",
+        "password-change-without-current",
+        "skip-dummy-hash",
         "drop-row-policy",
         "session-identity",
         "bypass-row-security",
@@ -594,14 +717,19 @@ def test_mutants_of_a_rendered_project(resources_project: Path) -> None:
     for mutant in mutants:
         counts[mutant.operator] = counts.get(mutant.operator, 0) + 1
     resources = 4
-    assert counts["drop-owner-condition"] == 1 + 1 + 2  # core, MyMemberships, note, bookmark
+    # core, MyMemberships, MyTokens, note, bookmark
+    assert counts["drop-owner-condition"] == 1 + 1 + 1 + 2
     assert counts["drop-org-condition"] == 1 + 1 + 2  # core, Members, project, task
     assert counts["drop-parent-condition"] == 1 + 1  # core, task
     assert counts["owner-from-body"] == resources
     assert counts["wide-response"] == resources
     assert counts["uncapped-limit"] == 2  # the cap checked, and the cap documented
     assert counts["unscoped-next-page"] == counts["scope-in-cursor"] == 1
-    assert counts["drop-policy"] == 5 * resources + 5 + 10 + 2 + 1  # auth, orgs, health, docs
+    # auth, tokens, orgs, health, docs
+    assert counts["drop-policy"] == 5 * resources + 6 + 2 + 10 + 2 + 1
+    assert counts["foreign-tokens"] == 3  # the token list, revoking one, the password change
+    assert counts["tokens-survive-password-change"] == 1
+    assert counts["password-change-without-current"] == counts["skip-dummy-hash"] == 1
     assert counts["drop-security-event"] >= 3
     assert counts["upper-case-ids"] == counts["unscoped-find"] == 1
     assert counts["forbidden-not-404"] == counts["cached-membership"] == 1

@@ -1,6 +1,6 @@
 """Schemathesis against a generated app on a real loopback server, as alice and bob: no failure
-of its authorization, authentication and schema checks over the fixed seeds, and a planted
-object-level authorization bug is found."""
+of its authorization, authentication and schema checks over the fixed seeds, on SQLite and on
+PostgreSQL, and a planted object-level authorization bug is found."""
 
 import re
 import sys
@@ -29,17 +29,25 @@ def tail(text: str) -> str:
 
 
 def test_schemathesis_finds_no_failure_as_two_peers(
-    resources_project_copy: Path, env: dict[str, str]
+    resources_project_copy: Path, env: dict[str, str], postgres_url_if_available: str | None
 ) -> None:
+    """Seeds 1 and 2 on SQLite, and on PostgreSQL when a server is configured (always in CI)."""
+    databases = ["SQLite"]
+    if postgres_url_if_available is not None:
+        env = {**env, "TEST_DATABASE_URL": postgres_url_if_available}
+        databases.append("TEST_DATABASE_URL")
     code, text = fuzz(resources_project_copy, env)
     assert code == 0, tail(text)
     runs = re.findall(r"(\d+) generated, (\d+) passed", text)
     seeds = re.findall(r"^Seed: (\d+)$", text, re.MULTILINE)
+    started = re.findall(r"^Schemathesis with seed (\d+) on (\S+)$", text, re.MULTILINE)
     operations = re.findall(r"Selected: (\d+)/(\d+)", text)
-    assert seeds == ["1", "2"] and len(runs) == 2, tail(text)
+    expected = [(seed, database) for database in databases for seed in ("1", "2")]
+    assert started == expected and [seed for seed, _ in expected] == seeds, tail(text)
+    assert len(runs) == len(expected), tail(text)
     assert all(generated == passed and int(generated) > 500 for generated, passed in runs)
     assert all(int(selected) >= 30 for selected, _ in operations), operations
-    print(f"schemathesis: seeds {seeds}, operations {operations}, cases {runs}")
+    print(f"schemathesis: {started}, operations {operations}, cases {runs}")
 
 
 def test_schemathesis_catches_a_lookup_outside_the_scope(

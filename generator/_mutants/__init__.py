@@ -5,8 +5,9 @@ repository's `conditions`, the `abort(404)` in `not_found`, the policy decorator
 never by line numbers. An operator that finds nothing to mutate says so with a `MissingTarget`.
 The operators live in one module per layer: `queries` (the scoped query), `responses` (what
 callers are told), `policies` (function-level authorization), `pages` (lists: the page-size
-cap, the scope of every page, cursors that are positions only) and `database` (row-level
-security, noticed only by a suite that runs on PostgreSQL).
+cap, the scope of every page, cursors that are positions only), `accounts` (tokens, passwords
+and sign-in) and `database` (row-level security, noticed only by a suite that runs on
+PostgreSQL).
 """
 
 from collections.abc import Iterable
@@ -17,6 +18,12 @@ from generator._mutants._source import (
     Operator,
     ProjectSource,
     Splice,
+)
+from generator._mutants.accounts import (
+    foreign_tokens,
+    password_change_without_current,
+    skip_dummy_hash,
+    tokens_survive_password_change,
 )
 from generator._mutants.database import (
     bypass_row_security,
@@ -55,12 +62,16 @@ __all__ = [
     "drop_with_check",
     "find_mutants",
     "forbidden_not_404",
+    "foreign_tokens",
     "owner_from_body",
+    "password_change_without_current",
     "repository_conditions",
     "scope_conditions",
     "scope_in_cursor",
     "session_identity",
     "skip_authorization_check",
+    "skip_dummy_hash",
+    "tokens_survive_password_change",
     "uncapped_limit",
     "unscoped_find",
     "unscoped_next_page",
@@ -83,6 +94,10 @@ OPERATORS: tuple[Operator, ...] = (
     drop_security_event,
     skip_authorization_check,
     upper_case_ids,
+    foreign_tokens,
+    tokens_survive_password_change,
+    password_change_without_current,
+    skip_dummy_hash,
     drop_row_policy,
     session_identity,
     bypass_row_security,

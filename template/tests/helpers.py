@@ -103,6 +103,42 @@ def capture_sql(app: Flask) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
+@contextmanager
+def database_time_zone(app: Flask, zone: str) -> Iterator[None]:
+    """Inside the block, the app's new database connections use the session time zone `zone`.
+
+    PostgreSQL takes it from PGTZ when a connection opens; SQLite has no session time zone
+    (and an in-memory database lives only as long as its connection), so there it does nothing.
+    """
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    previous = os.environ.get("PGTZ")
+    os.environ["PGTZ"] = zone
+    engine.dispose()
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["PGTZ"]
+        else:
+            os.environ["PGTZ"] = previous
+        engine.dispose()
+
+
+def database_rows(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, read below the ORM: proof that a request stored nothing."""
+    with app.app_context():
+        extension = app.extensions["sqlalchemy"]
+        with extension.engine.connect() as connection:
+            return {
+                table.name: sorted(map(tuple, connection.execute(table.select())), key=repr)
+                for table in extension.metadata.sorted_tables
+            }
+
+
 class SecurityLog:
     """The structured events (`extra={"security": ...}`) of the app's security logger."""
 

@@ -10,6 +10,7 @@ from .accounts.cli import accounts_cli
 from .config import load_config
 from .errors import register_error_handlers
 from .extensions import api, db, limiter, migrate
+from .json_body import reject_unreadable_json
 from .logs import configure_logging
 from .outages import register_outage_handlers
 from .proxies import trust_proxies
@@ -38,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.register_converter(PublicIdConverter, lambda _: {"type": "string", "format": "uuid"})
     register_error_handlers(app)
     register_outage_handlers(app)
+    app.before_request(reject_unreadable_json)
     for blueprint in (health.blp, *accounts.BLUEPRINTS, *resources.BLUEPRINTS):
         api.register_blueprint(blueprint)
     app.cli.add_command(accounts_cli)

@@ -13,6 +13,7 @@ from limits import parse_many
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from .body_limit import DEFAULT_MAX_CONTENT_LENGTH
 from .outages import engine_options
 from .ratelimits import storage_options, validate_storage_uri
 
@@ -120,7 +121,7 @@ def load_config(
         "DATABASE_TIMEOUT": timeout,
         "LOG_FORMAT": env_choice("LOG_FORMAT", "text", LOG_FORMATS),
         "TRUSTED_PROXY_COUNT": env_int("TRUSTED_PROXY_COUNT", 0, 0, 30),
-        "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", 64 * 1024, 1),
+        "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH, 1),
         "MAX_PAGE_SIZE": 100,
         "TOKEN_TTL_SECONDS": env_int("TOKEN_TTL_SECONDS", 30 * 24 * 3600, 1),
         "TOKEN_RATE_LIMIT": token_rate_limit,

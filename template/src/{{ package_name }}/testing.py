@@ -10,9 +10,9 @@ import uuid
 from dataclasses import dataclass, field
 
 from flask import Flask
-from werkzeug.security import generate_password_hash
 
 from .accounts.models import Membership, Organization, Role, User
+from .accounts.passwords import hash_password
 from .extensions import db
 from .security.tokens import issue_token
 
@@ -62,7 +62,7 @@ class Provisioned:
 
 @functools.cache
 def _password_hash() -> str:
-    return generate_password_hash(PASSWORD)
+    return hash_password(PASSWORD)
 
 
 def provision(app: Flask) -> Provisioned:

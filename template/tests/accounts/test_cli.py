@@ -89,3 +89,33 @@ def test_add_member_rejects_malformed_arguments(client, runner, principals, args
     assert result.exit_code == 2, result.output
     response = client.get(f"/orgs/{principals.orgs['acme']}", headers=principals.bob.headers)
     assert response.status_code == 404, "bob joined acme despite the malformed command"
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "problem"),
+    [
+        ("erin@example.com", "nine char", "password"),
+        ("erin@example.com", "x" * 257, "password"),
+        ("erin@example.com", "ten chars\x07!", "password"),
+        ("not-an-email", "ten chars!", "email"),
+    ],
+)
+def test_create_user_applies_the_registration_policy(client, runner, email, password, problem):
+    result = runner.invoke(
+        args=["accounts", "create-user", email], input=f"{password}\n{password}\n"
+    )
+    assert result.exit_code == 1, result.output
+    assert f"{problem}:" in result.output, result.output
+    assert password not in result.output, "the refused password was echoed"
+    registered = client.post("/users", json={"email": email, "password": password})
+    assert registered.status_code == 422, "the API and the command disagree on the policy"
+    signed_in = client.post("/auth/tokens", json={"email": email, "password": password})
+    assert signed_in.status_code in (401, 422), "the refused user was created"
+
+
+def test_create_org_refuses_a_name_the_api_refuses(client, runner, principals):
+    name = "x" * 101
+    result = runner.invoke(args=["accounts", "create-org", name, "--owner", "bob@example.com"])
+    assert result.exit_code == 1, result.output
+    assert "name:" in result.output, result.output
+    assert len(client.get("/orgs", headers=principals.bob.headers).get_json()) == 1

@@ -15,7 +15,12 @@ def world(client: FlaskClient, principals: Any) -> World:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run each suite test once per principal of the role it names (`outsider`, ...)."""
+    """Run each suite test once per principal of the role it names (`outsider`, ...), and
+    once per field of its resource when it takes a `field`."""
+    if metafunc.cls is None:
+        return
     for role in ("outsider", "reader", "bystander", "manager"):
-        if role in metafunc.fixturenames and metafunc.cls is not None:
+        if role in metafunc.fixturenames:
             metafunc.parametrize(role, getattr(metafunc.cls, role.upper() + "S"))
+    if "field" in metafunc.fixturenames:
+        metafunc.parametrize("field", list(RESOURCES[metafunc.cls.resource].fields))

@@ -6,6 +6,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from ..helpers import missing_id
+from ..hostile import FieldSpec
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,12 @@ class ResourceSpec:
     parent: str | None
     example: dict[str, Any]
     changes: dict[str, Any]
-    refs: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, FieldSpec]
+
+    @property
+    def refs(self) -> dict[str, str]:
+        """The `ref:` fields, and the resource each one names."""
+        return {name: spec.target for name, spec in self.fields.items() if spec.target is not None}
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,6 @@
 
 from flask_smorest import Blueprint
 
-from . import auth, orgs
+from . import auth, orgs, tokens
 
-BLUEPRINTS: list[Blueprint] = [auth.blp, orgs.blp]
+BLUEPRINTS: list[Blueprint] = [auth.blp, tokens.blp, orgs.blp]

@@ -3,8 +3,8 @@
 from flask import abort, current_app
 from flask_smorest import Blueprint
 from sqlalchemy import select
-from werkzeug.security import check_password_hash
 
+from ..errors import invalid_input
 from ..extensions import db, limiter
 from ..security.access import authenticated, public
 from ..security.audit import security_event
@@ -12,14 +12,18 @@ from ..security.principal import current_principal
 from ..security.scope import Scope
 from ..security.tokens import ApiToken, issue_token, revoke
 from .models import User
-from .schemas import Credentials, Registration, TokenOut, UserOut
+from .passwords import password_matches
+from .schemas import Credentials, PasswordChange, Registration, TokenOut, UserOut
 from .service import delete_user
+from .tokens import MyTokens
 
 blp = Blueprint("auth", __name__, description="Registration, tokens and the current user")
 
-# Checked when the email is unknown, so that both failures take the same time.
-_UNKNOWN_USER_HASH = "scrypt:32768:8:1$unknown-user$" + "0" * 128
 CREDENTIALS_EXAMPLE = {"email": "alice@example.com", "password": "correct horse battery"}
+PASSWORD_CHANGE_EXAMPLE = {
+    "current_password": "correct horse battery",
+    "new_password": "a new, longer passphrase",
+}
 
 
 def _token_rate_limit() -> str:
@@ -36,7 +40,7 @@ def find_user_by_email(email: str) -> User | None:
 @blp.arguments(Registration, example=CREDENTIALS_EXAMPLE)
 @blp.response(201, UserOut)
 def register(data: dict[str, str]) -> User:
-    """Create an account."""
+    """Create an account. A taken email is 409: see the README on what that reveals."""
     if find_user_by_email(data["email"]) is not None:
         abort(409, "An account with this email already exists.")
     user = User(email=data["email"].lower())
@@ -52,11 +56,13 @@ def register(data: dict[str, str]) -> User:
 @blp.arguments(Credentials, example=CREDENTIALS_EXAMPLE)
 @blp.response(201, TokenOut)
 def create_token(data: dict[str, str]) -> dict[str, object]:
-    """Exchange an email and password for a bearer token."""
+    """Exchange an email and password for a bearer token.
+
+    An unknown email and a wrong password get the same answer after the same work.
+    """
     user = find_user_by_email(data["email"])
-    if user is None:
-        check_password_hash(_UNKNOWN_USER_HASH, data["password"])
-    if user is None or not user.check_password(data["password"]):
+    matches = password_matches(user.password_hash if user else None, data["password"])
+    if user is None or not matches:
         security_event("authentication.failed", reason="invalid credentials")
         abort(401)
     token, plaintext = issue_token(user, current_app.config["TOKEN_TTL_SECONDS"])
@@ -80,6 +86,24 @@ def revoke_current_token(*, scope: Scope) -> None:
 def me(*, scope: Scope) -> User:
     """The caller's account."""
     return scope.user
+
+
+@blp.route("/me/password", methods=["PATCH"])
+@authenticated
+@limiter.limit(_token_rate_limit)
+@blp.arguments(PasswordChange, example=PASSWORD_CHANGE_EXAMPLE)
+@blp.response(204)
+def change_password(data: dict[str, str], *, scope: Scope) -> None:
+    """Change the caller's password; every other token of the caller is revoked.
+
+    The token this request is made with stays valid.
+    """
+    if not scope.user.check_password(data["current_password"]):
+        security_event("authentication.failed", reason="wrong current password")
+        invalid_input("current_password", "Wrong password.")
+    scope.user.set_password(data["new_password"])
+    MyTokens(scope).revoke_all_but(current_principal().token)
+    db.session.commit()
 
 
 @blp.route("/me", methods=["DELETE"])

@@ -1,14 +1,28 @@
 """`flask accounts ...`: create users and organizations and add members from a shell."""
 
+from typing import Any
+
 import click
 from flask.cli import AppGroup
+from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 
 from ..extensions import db
 from ..security.guard import scoped_statements
 from .models import Membership, Organization, Role, User
+from .schemas import OrgIn, Registration
 
 accounts_cli = AppGroup("accounts", help="Manage users, organizations and memberships.")
+
+
+def _valid(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
+    """`data` read by the API's own schema, so that a command applies the API's rules."""
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        messages = error.normalized_messages()
+        problems = [f"{field}: {' '.join(map(str, text))}" for field, text in messages.items()]
+        raise click.ClickException("; ".join(problems)) from None
 
 
 def _user(email: str) -> User:
@@ -22,14 +36,15 @@ def _user(email: str) -> User:
 @click.argument("email")
 @click.password_option()
 def create_user(email: str, password: str) -> None:
-    """Create a user; the password is prompted for.
+    """Create a user; the password is prompted for and follows the API's policy.
 
     Example: flask accounts create-user alice@example.com
     """
+    data = _valid(Registration(), {"email": email, "password": password})
     if db.session.scalars(select(User).where(User.email == email.lower())).first():
         raise click.ClickException(f"a user with email {email} already exists")
-    user = User(email=email.lower())
-    user.set_password(password)
+    user = User(email=data["email"].lower())
+    user.set_password(data["password"])
     db.session.add(user)
     db.session.commit()
     click.echo(f"created user {user.public_id}")
@@ -43,7 +58,7 @@ def create_org(name: str, owner_email: str) -> None:
 
     Example: flask accounts create-org Acme --owner alice@example.com
     """
-    org = Organization(name=name)
+    org = Organization(name=_valid(OrgIn(), {"name": name})["name"])
     db.session.add(Membership(org=org, user=_user(owner_email), role=Role.OWNER))
     db.session.commit()
     click.echo(f"created organization {org.public_id}")

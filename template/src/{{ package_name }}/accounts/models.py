@@ -5,11 +5,11 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import Timestamps
 from ..extensions import db
 from ..security.ids import PublicId
+from .passwords import hash_password, password_matches
 
 
 class Role(enum.StrEnum):
@@ -33,10 +33,10 @@ class User(PublicId, Timestamps, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return password_matches(self.password_hash, password)
 
 
 class Organization(PublicId, Timestamps, db.Model):

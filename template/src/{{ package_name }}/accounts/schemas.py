@@ -1,26 +1,50 @@
-"""Request and response bodies of the account routes. Unknown fields are rejected."""
+"""Request and response bodies of the account routes. Unknown fields are rejected.
+
+Every string is read by a field of `validation.py`, passwords by those of `passwords.py`.
+"""
 
 from marshmallow import Schema, fields, validate
 
+from ..validation import EmailAddress, SingleLine, bounded_str
 from .models import Role
+from .passwords import given_password, new_password
 
-EMAIL = {"required": True, "validate": validate.Length(max=254)}
 ROLE = validate.OneOf([role.value for role in Role])
+EMAIL_MAX_LENGTH = 254  # the users.email column
+ORG_NAME_MAX_LENGTH = 100  # the organizations.name column
+
+
+def email_address(**kwargs: object) -> fields.Email:
+    """An email address as accounts store it: one line, at most EMAIL_MAX_LENGTH characters."""
+    return EmailAddress(required=True, validate=validate.Length(max=EMAIL_MAX_LENGTH), **kwargs)
 
 
 class Credentials(Schema):
-    email = fields.Email(**EMAIL)
-    password = fields.String(required=True, load_only=True, validate=validate.Length(1, 256))
+    email = email_address()
+    password = given_password(required=True)
 
 
 class Registration(Schema):
-    email = fields.Email(**EMAIL)
-    password = fields.String(required=True, load_only=True, validate=validate.Length(10, 256))
+    email = email_address()
+    password = new_password(required=True)
+
+
+class PasswordChange(Schema):
+    current_password = given_password(required=True)
+    new_password = new_password(required=True)
 
 
 class TokenOut(Schema):
     token = fields.String(metadata={"description": "Shown once; send it as a bearer token."})
     token_id = fields.UUID(attribute="public_id")
+    expires_at = fields.AwareDateTime()
+
+
+class TokenListed(Schema):
+    """One of the caller's tokens: when it was made and when it expires, never its secret."""
+
+    id = fields.UUID(attribute="public_id")
+    created_at = fields.AwareDateTime()
     expires_at = fields.AwareDateTime()
 
 
@@ -31,7 +55,7 @@ class UserOut(Schema):
 
 
 class OrgIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(1, 100))
+    name = bounded_str(1, ORG_NAME_MAX_LENGTH, required=True)
 
 
 class OrgOut(Schema):
@@ -42,12 +66,12 @@ class OrgOut(Schema):
 
 
 class MemberIn(Schema):
-    email = fields.Email(**EMAIL)
-    role = fields.String(load_default=Role.MEMBER.value, validate=ROLE)
+    email = email_address()
+    role = SingleLine(load_default=Role.MEMBER.value, validate=ROLE)
 
 
 class RoleIn(Schema):
-    role = fields.String(required=True, validate=ROLE)
+    role = SingleLine(required=True, validate=ROLE)
 
 
 class MemberOut(Schema):

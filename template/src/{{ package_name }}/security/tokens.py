@@ -17,7 +17,10 @@ TOKEN_PREFIX = "tok_"  # noqa: S105 - a marker, not a secret
 
 
 class ApiToken(PublicId, db.Model):
+    """A bearer token of one user: an owner-scoped row, reached through a ScopedRepository."""
+
     __tablename__ = "api_tokens"
+    __scope__ = "owner"
     # A user's tokens, listed in creation order, are one range of this index.
     __table_args__ = (Index("ix_api_tokens_list", "user_id", "created_at", "public_id"),)
 

@@ -1,0 +1,148 @@
+"""Benchmark: `POST /auth/tokens` with a known email and a wrong password, and with an unknown
+email, side by side. Both must cost the same: a sign-in must not tell which emails have accounts.
+
+    .venv/bin/python bench/login.py [--requests N] [--ref REV]
+
+Renders a project with `scopecraft new-project` from a temporary tagged copy of this checkout's
+template (or of the template at git revision REV, to measure an older release), then, in a
+subprocess on the project's package, signs in N times with each kind of email, alternating, on
+an in-memory SQLite database with the rate limit lifted. Prints both medians and their ratio.
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SCOPECRAFT = Path(sys.executable).parent / "scopecraft"
+PACKAGE = "login_bench"
+KINDS = ("known email, wrong password", "unknown email")
+
+
+def template_repo(work: Path, env: dict[str, str], ref: str | None) -> Path:
+    """copier.yml and template/ (of the working tree, or of `ref`), committed and tagged."""
+    repo = work / "template"
+    repo.mkdir()
+    if ref is None:
+        shutil.copy2(REPO / "copier.yml", repo / "copier.yml")
+        shutil.copytree(
+            REPO / "template",
+            repo / "template",
+            ignore=shutil.ignore_patterns("__pycache__", "*.py[co]", ".pytest_cache"),
+        )
+    else:
+        archive = subprocess.run(
+            ["git", "archive", ref, "copier.yml", "template"],
+            cwd=REPO,
+            capture_output=True,
+            check=True,
+        )
+        subprocess.run(["tar", "-x", "-C", str(repo)], input=archive.stdout, check=True)
+    sys.path.insert(0, str(REPO))
+    import generator
+
+    identity = ["-c", "user.name=Bench", "-c", "user.email=bench@localhost"]
+    for command in (
+        ["init", "--quiet", "--initial-branch=main"],
+        ["add", "--all"],
+        [*identity, "commit", "--quiet", "--no-verify", "--message", "Template"],
+        ["tag", f"v{generator.__version__}"],
+    ):
+        subprocess.run(["git", *command], cwd=repo, env=env, capture_output=True, check=True)
+    return repo
+
+
+def run(args: list[str | Path], cwd: Path, env: dict[str, str]) -> str:
+    """Run a command and return its output; exit with its output if it fails."""
+    done = subprocess.run(
+        [str(arg) for arg in args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(map(str, args))} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def measure(requests: int) -> None:
+    """In the rendered project: time each kind of sign-in, print one line of seconds per kind."""
+    import importlib
+
+    package = importlib.import_module(PACKAGE)
+    db = importlib.import_module(f"{PACKAGE}.extensions").db
+    provision = importlib.import_module(f"{PACKAGE}.testing").provision
+    app = package.create_app(
+        {"APP_ENV": "testing", "DATABASE_URL": "sqlite://", "TOKEN_RATE_LIMIT": "100000/minute"}
+    )
+    with app.app_context():
+        db.create_all()
+    known = provision(app).bob.email
+    client = app.test_client()
+    emails = dict(zip(KINDS, (known, "nobody@example.com"), strict=True))
+    timings: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    bodies: dict[str, set[bytes]] = {kind: set() for kind in KINDS}
+    for _ in range(requests):
+        for kind, email in emails.items():
+            started = time.perf_counter()
+            response = client.post("/auth/tokens", json={"email": email, "password": "a guess"})
+            timings[kind].append(time.perf_counter() - started)
+            assert response.status_code == 401, response.get_data(as_text=True)
+            bodies[kind].add(response.get_data())
+    assert bodies[KINDS[0]] == bodies[KINDS[1]], "the two answers differ"
+    for kind in KINDS:
+        print(" ".join(f"{seconds:.6f}" for seconds in timings[kind]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=31, help="sign-ins of each kind (31)")
+    parser.add_argument("--ref", help="render the template of this git revision instead")
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.measure is not None:
+        measure(options.requests)
+        return
+
+    with tempfile.TemporaryDirectory(prefix="scopecraft-bench-") as tmp:
+        work = Path(tmp)
+        home = work / "home"
+        home.mkdir()
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("GIT_", "COPIER_", "FLASK_")) and key != "DATABASE_URL"
+        }
+        env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), GIT_CONFIG_NOSYSTEM="1")
+        template = template_repo(work, env, options.ref)
+        project = work / "project"
+        run(
+            [SCOPECRAFT, "new-project", project, "--package", PACKAGE, "--template", template],
+            work,
+            env,
+        )
+        measured = run(
+            [sys.executable, __file__, "--measure", project, "--requests", str(options.requests)],
+            project,
+            {**env, "PYTHONPATH": str(project / "src")},
+        )
+
+    lines = measured.strip().splitlines()[-len(KINDS) :]
+    medians = {
+        kind: statistics.median(float(value) for value in line.split())
+        for kind, line in zip(KINDS, lines, strict=True)
+    }
+    source = f"template at {options.ref}" if options.ref else "this checkout's template"
+    print(f"POST /auth/tokens, {options.requests} sign-ins of each kind, {source}")
+    print(f"{'':32}{'median ms':>10}")
+    for kind, median in medians.items():
+        print(f"{kind:32}{median * 1000:10.1f}")
+    ratio = medians[KINDS[1]] / medians[KINDS[0]]
+    print(f"ratio unknown / known (medians): {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()
