@@ -5,7 +5,7 @@
 Renders a project (an owner-scoped note, an org-scoped project and its child task) from a
 temporary tagged copy of this checkout's template. For each database it fills two throwaway
 databases side by side, one with 1,000 and one with 100,000 rows in each of five lists: alice's
-notes, acme's projects, one project's tasks, alice's organizations and acme's members (bob's
+notes, acme's projects, one project's tasks, carol's organizations and acme's members (bob's
 1,000 notes sit beside alice's in both). Then it times, through the app (Flask's test client:
 routing, token, scope, query, JSON), the first page and the last full page (20 items each; past
 98 % of 1,000 rows and 99.98 % of 100,000), both sizes in each round of requests in a shuffled
@@ -39,7 +39,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
-from sqlalchemy import event, insert, literal, select
+from sqlalchemy import event, func, insert, literal, select
 
 REPO = Path(__file__).resolve().parent.parent
 SCOPECRAFT = Path(sys.executable).parent / "scopecraft"
@@ -123,12 +123,15 @@ def postgres_databases(count: int) -> Iterator[list[str]]:
 
 @dataclass
 class Lists:
-    """One filled database: its app, alice's credentials, and the URLs of the five lists with
-    the position (created_at, public id) that starts the last full page of each."""
+    """One filled database: its app, and for each of the five lists its reader's credentials and
+    user id, its URL and the position (created_at, public id) that starts its last full page."""
 
     app: Any
-    headers: dict[str, str]
+    readers: dict[str, tuple[dict[str, str], int]]  # name -> (headers, user id)
     last_page_after: dict[str, tuple[str, datetime, uuid.UUID]]  # name -> (url, time, id)
+
+    def headers(self, name: str) -> dict[str, str]:
+        return self.readers[name][0]
 
     def url(self, name: str, page: str) -> str:
         collection, created_at, public_id = self.last_page_after[name]
@@ -154,6 +157,13 @@ def bulk(connection: Any, table: Any, rows: list[dict[str, Any]]) -> None:
         connection.execute(insert(table), rows[start : start + BATCH])
 
 
+def act_as(connection: Any, user_id: int) -> None:
+    """On PostgreSQL, write the next rows as `user_id`: row-level security checks every insert
+    into an owned table against the transaction's caller, as it does for the app."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.set_config("app.user_id", str(user_id), True)))
+
+
 def fill(database_url: str, size: int) -> Lists:
     """Create the schema, the principals and `size` rows in each list of alice's."""
     package = importlib.import_module(PACKAGE)
@@ -173,7 +183,9 @@ def fill(database_url: str, size: int) -> Lists:
     with app.app_context(), db.engine.begin() as connection:
         alice = connection.scalar(select(User.id).where(User.email == "alice@example.com"))
         bob = connection.scalar(select(User.id).where(User.email == "bob@example.com"))
+        carol = connection.scalar(select(User.id).where(User.email == "carol@example.com"))
         acme = connection.scalar(select(Organization.id).where(Organization.public_id == acme_id))
+        act_as(connection, alice)
 
         def stamp(created_at: datetime, public_id: uuid.UUID) -> dict[str, Any]:
             return {"public_id": public_id, "created_at": created_at, "updated_at": created_at}
@@ -187,11 +199,13 @@ def fill(database_url: str, size: int) -> Lists:
                 for i, row in enumerate(notes)
             ],
         )
+        act_as(connection, bob)
         bulk(
             connection,
             Note.__table__,
             [{**stamp(*row), "owner_id": bob, "title": "bob's"} for row in rows_at(NOISE)],
         )
+        act_as(connection, alice)
         lists["notes"] = ("/notes", *notes[size - PAGE - 1])
 
         projects = rows_at(size)
@@ -227,9 +241,11 @@ def fill(database_url: str, size: int) -> Lists:
             Organization.__table__,
             [{**stamp(*row), "name": f"Bench org {i}"} for i, row in enumerate(orgs)],
         )
+        # carol's, not alice's: on PostgreSQL the org policy reads the caller's memberships once
+        # per statement, so alice in 100,000 organizations would slow her org-scoped lists.
         bench_orgs = select(
             Organization.id,
-            literal(alice),
+            literal(carol),
             literal(Role.MEMBER.value),
             Organization.created_at,
             Organization.created_at,
@@ -262,7 +278,9 @@ def fill(database_url: str, size: int) -> Lists:
     with app.app_context(), db.engine.connect() as connection:
         connection.exec_driver_sql("ANALYZE")
         connection.commit()
-    return Lists(app, principals.alice.headers, lists)
+    readers = {name: (principals.alice.headers, alice) for name in lists}
+    readers["orgs"] = (principals.carol.headers, carol)
+    return Lists(app, readers, lists)
 
 
 def timed(client: Any, url: str, headers: dict[str, str]) -> float:
@@ -296,7 +314,7 @@ def measure(small: Lists, large: Lists, requests: int) -> tuple[Medians, Medians
             queries_taken.setdefault(current[0], []).append(elapsed)
 
     plans = [
-        ((name, page, size), lists.app.test_client(), lists.url(name, page), lists.headers)
+        ((name, page, size), lists.app.test_client(), lists.url(name, page), lists.headers(name))
         for name in small.last_page_after
         for page in ("first", "last")
         for size, lists in ((SIZES[0], small), (SIZES[1], large))
@@ -342,7 +360,7 @@ def explain(lists: Lists, name: str, page: str, dialect: str) -> str:
     engine = engine_of(lists)
     event.listen(engine, "before_cursor_execute", record)
     try:
-        lists.app.test_client().get(lists.url(name, page), headers=lists.headers)
+        lists.app.test_client().get(lists.url(name, page), headers=lists.headers(name))
     finally:
         event.remove(engine, "before_cursor_execute", record)
     (statement, parameters), *_ = captured
@@ -351,6 +369,9 @@ def explain(lists: Lists, name: str, page: str, dialect: str) -> str:
         connection = db.engine.raw_connection()
         try:
             cursor = connection.cursor()
+            if dialect == "postgresql":  # as the reader, like the request: the policies hold
+                reader = str(lists.readers[name][1])
+                cursor.execute("SELECT set_config('app.user_id', %s, true)", (reader,))
             cursor.execute(prefix + statement, parameters)
             plan = [" | ".join(str(v) for v in row[-1:]) for row in cursor.fetchall()]
         finally:
