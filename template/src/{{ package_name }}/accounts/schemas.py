@@ -65,9 +65,30 @@ class OrgOut(Schema):
     created_at = fields.AwareDateTime(attribute="org.created_at")
 
 
-class MemberIn(Schema):
+class InvitationIn(Schema):
     email = email_address()
     role = SingleLine(load_default=Role.MEMBER.value, validate=ROLE)
+
+
+class InvitationOut(Schema):
+    """An invitation as its organization's admins see it."""
+
+    id = fields.UUID(attribute="public_id")
+    email = fields.Email()
+    role = fields.String(attribute="role.value")
+    created_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime()
+
+
+class MyInvitationOut(Schema):
+    """An invitation as its invitee sees it: which organization, and as what."""
+
+    id = fields.UUID(attribute="public_id")
+    org_id = fields.UUID(attribute="org.public_id")
+    org_name = fields.String(attribute="org.name")
+    role = fields.String(attribute="role.value")
+    created_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime()
 
 
 class RoleIn(Schema):
