@@ -70,6 +70,7 @@ BUILT_IN_NAMES = frozenset(
         *("security", "resources", "config", "errors", "extensions", "database", "validation"),
         *("pagination", "testing", "static", "alembic_version", "alembic_versions"),
         *("readyz", "logs", "outages", "proxies", "ratelimits", "serve"),
+        *("invitation", "invitations"),
     }
 )
 

@@ -122,9 +122,64 @@ class Members(ScopedRepository[Membership]):
     model = Membership
 """
 MEMBERSHIP_MODEL = """
+class User(PublicId, db.Model):
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+
+
 class Membership(db.Model):
     __tablename__ = "memberships"
     __scope__ = "org"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[Role] = role_column()
+
+
+class Invitation(PublicId, db.Model):
+    __tablename__ = "invitations"
+    __scope__ = "org"
+
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[Role] = role_column()
+"""
+INVITATIONS = """
+class OrgInvitations(ScopedRepository[Invitation]):
+    model = Invitation
+
+
+class MyInvitations(ScopedRepository[Invitation]):
+    model = Invitation
+    scope_kind = "owner"
+
+    def conditions(self):
+        return [Invitation.email == self.scope.user.email, Invitation.expires_at > utcnow()]
+
+
+@blp.route("/orgs/<public_id:org_id>/invitations", methods=["POST"])
+@org_admin
+@blp.arguments(InvitationIn)
+@blp.response(201, InvitationOut)
+def invite(data, *, scope):
+    invitation = OrgInvitations(scope).add(Invitation(**data))
+    db.session.commit()
+    return invitation
+
+
+@blp.route("/orgs/<public_id:org_id>/invitations/<public_id:invitation_id>", methods=["DELETE"])
+@org_admin
+@blp.response(204)
+def revoke_invitation(invitation_id, *, scope):
+    db.session.delete(OrgInvitations(scope).get(invitation_id))
+
+
+@blp.route("/me/invitations/<public_id:invitation_id>/accept", methods=["POST"])
+@authenticated
+@blp.response(201, OrgOut)
+def accept_invitation(invitation_id, *, scope):
+    invitation = MyInvitations(scope).get(invitation_id)
+    membership = Membership(org=invitation.org, user=scope.user, role=invitation.role)
+    db.session.add(membership)
+    return membership
 """
 SERVICE = """
 def check_role_change(scope, member, new_role):
@@ -195,6 +250,7 @@ FILES = {
     "accounts/auth.py": AUTH,
     "accounts/passwords.py": PASSWORDS,
     "accounts/tokens.py": TOKENS,
+    "accounts/invitations.py": INVITATIONS,
     "security/tokens.py": TOKEN_MODEL,
     "resources/note/model.py": NOTE_MODEL,
     "resources/note/schemas.py": NOTE_SCHEMAS,
@@ -557,6 +613,45 @@ def test_an_unknown_account_skips_the_password_hash(source: ProjectSource) -> No
     assert hashed == [], "the mutant still hashes for an unknown account"
 
 
+def test_the_invitees_repository_matches_every_address(source: ProjectSource) -> None:
+    (mutant,) = _mutants.accept_without_email(source)
+    assert isinstance(mutant, Mutant)
+    assert mutant.key == "accept-without-email accounts/invitations.py:MyInvitations"
+    text = mutated(source, mutant)
+    assert "return [Invitation.email == Invitation.email, Invitation.expires_at > utcnow()]" in text
+
+
+def test_inviting_makes_the_accounts_member_at_once(source: ProjectSource) -> None:
+    (mutant,) = _mutants.membership_at_invitation(source)
+    assert isinstance(mutant, Mutant)
+    assert mutant.key == "membership-at-invitation accounts/invitations.py:invite"
+    text = mutated(source, mutant)
+    start, end = text.index("invitation = OrgInvitations(scope)"), text.index("db.session.commit()")
+    added = text[start:end]
+    users = '__import__("app.accounts.models", fromlist=["User"]).User'
+    assert f"{users}.email == invitation.email" in added
+    assert "db.session.add(__import__" in added and ".Membership(" in added
+    assert "org_id=invitation.org_id, user_id=_invitee.id, role=invitation.role" in added
+    assert text.count("_invitee") == 3, "accept_invitation is left alone"
+
+
+def test_revoking_looks_the_invitation_up_in_every_organization(source: ProjectSource) -> None:
+    (mutant,) = _mutants.revoke_without_org_scope(source)
+    assert isinstance(mutant, Mutant)
+    assert mutant.key == "revoke-without-org-scope accounts/invitations.py:revoke_invitation"
+    text = mutated(source, mutant)
+    unscoped = 'type("OrgInvitations", (OrgInvitations,), {"conditions": lambda self: []})'
+    assert f"db.session.delete({unscoped}(scope).get(invitation_id))" in text
+    assert "invitation = OrgInvitations(scope).add(Invitation(**data))" in text
+
+    class OrgInvitations:
+        def conditions(self) -> list[str]:
+            return ["invitations.org_id = :org_id"]
+
+    widened = load_class(f"Widened = {unscoped}", "Widened", OrgInvitations=OrgInvitations)
+    assert widened().conditions() == [], "the mutant keeps a condition"
+
+
 def policy_statements(text: str) -> Any:
     """The mutated module's `row_security` function, run with stand-in conditions."""
     tree = ast.parse(text)
@@ -701,6 +796,9 @@ def test_a_missing_target_is_reported_not_a_crash(tmp_path: Path) -> None:
         "tokens-survive-password-change",
         "password-change-without-current",
         "skip-dummy-hash",
+        "accept-without-email",
+        "membership-at-invitation",
+        "revoke-without-org-scope",
         "drop-row-policy",
         "session-identity",
         "bypass-row-security",
@@ -719,14 +817,14 @@ def test_mutants_of_a_rendered_project(resources_project: Path) -> None:
     resources = 4
     # core, MyMemberships, MyTokens, note, bookmark
     assert counts["drop-owner-condition"] == 1 + 1 + 1 + 2
-    assert counts["drop-org-condition"] == 1 + 1 + 2  # core, Members, project, task
+    assert counts["drop-org-condition"] == 1 + 1 + 1 + 2  # core, Members, OrgInvitations, ...
     assert counts["drop-parent-condition"] == 1 + 1  # core, task
     assert counts["owner-from-body"] == resources
     assert counts["wide-response"] == resources
     assert counts["uncapped-limit"] == 2  # the cap checked, and the cap documented
     assert counts["unscoped-next-page"] == counts["scope-in-cursor"] == 1
-    # auth, tokens, orgs, health, docs
-    assert counts["drop-policy"] == 5 * resources + 6 + 2 + 10 + 2 + 1
+    # auth, tokens, orgs, invitations, health, docs
+    assert counts["drop-policy"] == 5 * resources + 6 + 2 + 9 + 6 + 2 + 1
     assert counts["foreign-tokens"] == 3  # the token list, revoking one, the password change
     assert counts["tokens-survive-password-change"] == 1
     assert counts["password-change-without-current"] == counts["skip-dummy-hash"] == 1
@@ -736,6 +834,9 @@ def test_mutants_of_a_rendered_project(resources_project: Path) -> None:
     assert counts["drop-row-policy"] == resources
     assert counts["session-identity"] == counts["bypass-row-security"] == 1
     assert counts["drop-with-check"] == 1
+    # the invitee's repository, the view that invites, the view that revokes
+    assert counts["accept-without-email"] == counts["membership-at-invitation"] == 1
+    assert counts["revoke-without-org-scope"] == 1
     on_postgresql = {m.operator for m in mutants if m.database == "postgresql"}
     assert on_postgresql == {
         "drop-row-policy",

@@ -6,8 +6,8 @@ never by line numbers. An operator that finds nothing to mutate says so with a `
 The operators live in one module per layer: `queries` (the scoped query), `responses` (what
 callers are told), `policies` (function-level authorization), `pages` (lists: the page-size
 cap, the scope of every page, cursors that are positions only), `accounts` (tokens, passwords
-and sign-in) and `database` (row-level security, noticed only by a suite that runs on
-PostgreSQL).
+and sign-in), `invitations` (who joins an organization, and when) and `database` (row-level
+security, noticed only by a suite that runs on PostgreSQL).
 """
 
 from collections.abc import Iterable
@@ -31,6 +31,11 @@ from generator._mutants.database import (
     drop_with_check,
     session_identity,
 )
+from generator._mutants.invitations import (
+    accept_without_email,
+    membership_at_invitation,
+    revoke_without_org_scope,
+)
 from generator._mutants.pages import scope_in_cursor, uncapped_limit, unscoped_next_page
 from generator._mutants.policies import (
     cached_membership,
@@ -53,6 +58,7 @@ __all__ = [
     "Operator",
     "ProjectSource",
     "Splice",
+    "accept_without_email",
     "bypass_row_security",
     "cached_membership",
     "check_mutant",
@@ -63,9 +69,11 @@ __all__ = [
     "find_mutants",
     "forbidden_not_404",
     "foreign_tokens",
+    "membership_at_invitation",
     "owner_from_body",
     "password_change_without_current",
     "repository_conditions",
+    "revoke_without_org_scope",
     "scope_conditions",
     "scope_in_cursor",
     "session_identity",
@@ -98,6 +106,9 @@ OPERATORS: tuple[Operator, ...] = (
     tokens_survive_password_change,
     password_change_without_current,
     skip_dummy_hash,
+    accept_without_email,
+    membership_at_invitation,
+    revoke_without_org_scope,
     drop_row_policy,
     session_identity,
     bypass_row_security,

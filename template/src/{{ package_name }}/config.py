@@ -125,6 +125,7 @@ def load_config(
         "MAX_PAGE_SIZE": 100,
         "TOKEN_TTL_SECONDS": env_int("TOKEN_TTL_SECONDS", 30 * 24 * 3600, 1),
         "TOKEN_RATE_LIMIT": token_rate_limit,
+        "INVITATION_TTL_SECONDS": env_int("INVITATION_TTL_SECONDS", 7 * 24 * 3600, 1),
         "RATELIMIT_STORAGE_URI": storage_uri,
         "RATELIMIT_STORAGE_OPTIONS": storage_options(storage_uri, timeout),
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "").strip() or package,

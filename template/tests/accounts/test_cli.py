@@ -64,6 +64,21 @@ def test_add_member_gives_the_user_its_role(client, runner, principals):
     assert client.get(f"/orgs/{acme}", headers=principals.bob.headers).get_json()["role"] == "admin"
 
 
+def test_add_member_withdraws_the_users_pending_invitation(client, runner, principals):
+    acme = principals.orgs["acme"]
+    invited = client.post(
+        f"/orgs/{acme}/invitations",
+        json={"email": "bob@example.com"},
+        headers=principals.acme_admin.headers,
+    )
+    assert invited.status_code == 201, invited.get_data(as_text=True)
+    result = runner.invoke(args=["accounts", "add-member", str(acme), "Bob@Example.com"])
+    assert result.exit_code == 0, result.output
+    assert client.get("/me/invitations", headers=principals.bob.headers).get_json() == []
+    pending = client.get(f"/orgs/{acme}/invitations", headers=principals.acme_admin.headers)
+    assert pending.get_json() == []
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

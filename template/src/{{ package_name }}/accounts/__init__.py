@@ -1,7 +1,7 @@
-"""Users, organizations, memberships and API tokens."""
+"""Users, organizations, memberships, invitations and API tokens."""
 
 from flask_smorest import Blueprint
 
-from . import auth, orgs, tokens
+from . import auth, invitations, orgs, tokens
 
-BLUEPRINTS: list[Blueprint] = [auth.blp, tokens.blp, orgs.blp]
+BLUEPRINTS: list[Blueprint] = [auth.blp, tokens.blp, orgs.blp, invitations.blp]

@@ -1,15 +1,19 @@
-"""`flask accounts ...`: create users and organizations and add members from a shell."""
+"""`flask accounts ...`: create users and organizations and add members from a shell.
+
+`add-member` is an operator's tool: it makes a member without an invitation, so it takes
+shell access to the deployment, never an API call.
+"""
 
 from typing import Any
 
 import click
 from flask.cli import AppGroup
 from marshmallow import Schema, ValidationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ..extensions import db
 from ..security.guard import scoped_statements
-from .models import Membership, Organization, Role, User
+from .models import Invitation, Membership, Organization, Role, User
 from .schemas import OrgIn, Registration
 
 accounts_cli = AppGroup("accounts", help="Manage users, organizations and memberships.")
@@ -69,7 +73,7 @@ def create_org(name: str, owner_email: str) -> None:
 @click.argument("email")
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.MEMBER.value)
 def add_member(org_id: object, email: str, role: str) -> None:
-    """Add a user to an organization.
+    """Add a user to an organization without an invitation; a pending one is withdrawn.
 
     Example: flask accounts add-member <org-id> carol@example.com --role admin
     """
@@ -87,5 +91,9 @@ def add_member(org_id: object, email: str, role: str) -> None:
     if taken is not None:
         raise click.ClickException(f"{email} is already a member of {org.name}")
     db.session.add(Membership(org=org, user=user, role=Role(role)))
+    with scoped_statements():
+        db.session.execute(
+            delete(Invitation).where(Invitation.org_id == org.id, Invitation.email == user.email)
+        )
     db.session.commit()
     click.echo(f"added {email} to {org.name} as {role}")

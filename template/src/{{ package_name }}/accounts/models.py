@@ -1,12 +1,14 @@
-"""Users, organizations and the memberships that give users roles in them."""
+"""Users, organizations, the memberships that give users roles in them, and the invitations
+that offer a membership to an email address until its holder accepts or declines."""
 
 import enum
+from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import Timestamps
+from ..database import Timestamps, utcnow
 from ..extensions import db
 from ..security.ids import PublicId
 from .passwords import hash_password, password_matches
@@ -49,6 +51,18 @@ class Organization(PublicId, Timestamps, db.Model):
     name: Mapped[str] = mapped_column(String(100))
 
 
+def role_column() -> Mapped[Role]:
+    """A role stored as its name (`member`, `admin`, `owner`), not as a database enum type."""
+    return mapped_column(
+        Enum(
+            Role,
+            native_enum=False,
+            length=16,
+            values_callable=lambda roles: [role.value for role in roles],
+        )
+    )
+
+
 class Membership(Timestamps, db.Model):
     __tablename__ = "memberships"
     # A list of an organization's members, or of a user's organizations, is a range of one of
@@ -62,14 +76,33 @@ class Membership(Timestamps, db.Model):
 
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    role: Mapped[Role] = mapped_column(
-        Enum(
-            Role,
-            native_enum=False,
-            length=16,
-            values_callable=lambda roles: [role.value for role in roles],
-        )
-    )
+    role: Mapped[Role] = role_column()
 
     org: Mapped[Organization] = relationship(lazy="joined", innerjoin=True)
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+class Invitation(PublicId, db.Model):
+    """An organization's offer of `role` to whoever holds `email`, until `expires_at`.
+
+    It names an address, not an account: the address may have no account yet. Nobody becomes
+    a member until the holder accepts; accepting, declining and revoking delete the row.
+    """
+
+    __tablename__ = "invitations"
+    # One invitation per address and organization. An organization's invitations, and an
+    # address's, are each listed in creation order from a range of one index.
+    __table_args__ = (
+        UniqueConstraint("org_id", "email"),
+        Index("ix_invitations_org_list", "org_id", "created_at"),
+        Index("ix_invitations_email_list", "email", "created_at"),
+    )
+    __scope__ = "org"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[Role] = role_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+    org: Mapped[Organization] = relationship(lazy="joined", innerjoin=True)

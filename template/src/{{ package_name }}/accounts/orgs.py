@@ -1,10 +1,10 @@
 """Organizations and their members. An organization is itself a scoped object:
-a non-member cannot tell it from one that does not exist."""
+a non-member cannot tell it from one that does not exist. Members join by accepting an
+invitation (`invitations.py`); here their roles change and they leave or are removed."""
 
 import uuid
 from typing import Any
 
-from flask import abort
 from flask_smorest import Blueprint
 from sqlalchemy import ColumnElement, SQLColumnExpression
 from sqlalchemy.orm import contains_eager
@@ -12,11 +12,11 @@ from sqlalchemy.orm import contains_eager
 from ..extensions import db
 from ..pagination import LINK_HEADER, Listed, PageArgs, PageRequest, paginate
 from ..security.access import authenticated, org_admin, org_member, org_owner
+from ..security.guard import scoped_statements
 from ..security.repository import ScopedRepository
 from ..security.scope import Scope
-from .auth import find_user_by_email
 from .models import Membership, Organization, Role, User
-from .schemas import MemberIn, MemberOut, OrgIn, OrgOut, RoleIn
+from .schemas import MemberOut, OrgIn, OrgOut, RoleIn
 from .service import check_role_change
 
 blp = Blueprint("orgs", __name__, url_prefix="/orgs", description="Organizations and members")
@@ -51,6 +51,11 @@ class Members(ScopedRepository[Membership]):
 
     def lookup(self, public_id: uuid.UUID) -> ColumnElement[bool]:
         return User.public_id == public_id
+
+    def find_email(self, email: str) -> Membership | None:
+        """The member whose account has this (lower-case) email, or None."""
+        with scoped_statements():
+            return db.session.scalars(self.select().where(User.email == email)).one_or_none()
 
     def order(self) -> tuple[SQLColumnExpression[Any], SQLColumnExpression[Any]]:
         """When each member joined, then the member's public id."""
@@ -116,27 +121,6 @@ def delete_org(*, scope: Scope) -> None:
 def list_members(query: PageRequest, *, scope: Scope) -> Listed[Membership]:
     """The members of an organization and their roles, in the order they joined."""
     return paginate(Members(scope), query)
-
-
-@blp.route("/<public_id:org_id>/members", methods=["POST"])
-@org_admin
-@blp.arguments(MemberIn, example={"email": "carol@example.com", "role": "member"})
-@blp.response(201, MemberOut)
-def add_member(data: dict[str, str], *, scope: Scope) -> Membership:
-    """Add an existing user to the organization (admins and owners)."""
-    assert scope.role is not None
-    role = Role(data["role"])
-    if role.rank > scope.role.rank:
-        abort(403, f"You cannot grant {role}: it is above your role.")
-    user = find_user_by_email(data["email"])
-    if user is None:
-        abort(422, "No account has this email.")
-    members = Members(scope)
-    if members.find(user.public_id) is not None:
-        abort(409, "This user is already a member.")
-    membership = members.add(Membership(user=user, role=role))
-    db.session.commit()
-    return membership
 
 
 @blp.route("/<public_id:org_id>/members/<public_id:user_id>", methods=["GET"])

@@ -3,6 +3,8 @@
 Every string is read by a field of `validation.py`, passwords by those of `passwords.py`.
 """
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from ..validation import EmailAddress, SingleLine, bounded_str
@@ -14,9 +16,18 @@ EMAIL_MAX_LENGTH = 254  # the users.email column
 ORG_NAME_MAX_LENGTH = 100  # the organizations.name column
 
 
+class AccountEmail(EmailAddress):
+    """An email address in lower case, as accounts store and compare it."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        # Lower case can be longer ("İ" becomes two characters): the length is checked after.
+        return super()._deserialize(value, attr, data, **kwargs).lower()
+
+
 def email_address(**kwargs: object) -> fields.Email:
-    """An email address as accounts store it: one line, at most EMAIL_MAX_LENGTH characters."""
-    return EmailAddress(required=True, validate=validate.Length(max=EMAIL_MAX_LENGTH), **kwargs)
+    """An email address as accounts store it: one line in lower case, at most EMAIL_MAX_LENGTH
+    characters."""
+    return AccountEmail(required=True, validate=validate.Length(max=EMAIL_MAX_LENGTH), **kwargs)
 
 
 class Credentials(Schema):
@@ -65,9 +76,30 @@ class OrgOut(Schema):
     created_at = fields.AwareDateTime(attribute="org.created_at")
 
 
-class MemberIn(Schema):
+class InvitationIn(Schema):
     email = email_address()
     role = SingleLine(load_default=Role.MEMBER.value, validate=ROLE)
+
+
+class InvitationOut(Schema):
+    """An invitation as its organization's admins see it."""
+
+    id = fields.UUID(attribute="public_id")
+    email = fields.Email()
+    role = fields.String(attribute="role.value")
+    created_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime()
+
+
+class MyInvitationOut(Schema):
+    """An invitation as its invitee sees it: which organization, and as what."""
+
+    id = fields.UUID(attribute="public_id")
+    org_id = fields.UUID(attribute="org.public_id")
+    org_name = fields.String(attribute="org.name")
+    role = fields.String(attribute="role.value")
+    created_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime()
 
 
 class RoleIn(Schema):
