@@ -34,12 +34,16 @@ def tail(text: str) -> str:
 
 
 def item_operations(document: dict[str, Any]) -> set[str]:
-    """`METHOD /path` of every operation on one object: its path ends with that object's id."""
+    """`METHOD /path` of every operation on one object: its path takes an id, and is not a
+    collection (no path continues it with an id), as `/notes/{note_id}` and
+    `/me/invitations/{invitation_id}/accept` are and `/orgs/{org_id}/members` is not."""
+    paths = document["paths"]
+    collections = {path.rsplit("/", 1)[0] for path in paths if path.endswith("}")}
     return {
         f"{method.upper()} {path}"
-        for path, operations in document["paths"].items()
+        for path, operations in paths.items()
         for method in operations
-        if method != "parameters" and path.endswith("}")
+        if method != "parameters" and "{" in path and path not in collections
     }
 
 
