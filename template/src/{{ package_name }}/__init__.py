@@ -8,6 +8,7 @@ from flask import Flask, Response
 from . import accounts, health, pagination, resources
 from .accounts.cli import accounts_cli
 from .config import load_config
+from .contract import ContractPlugin
 from .errors import register_error_handlers
 from .extensions import api, db, limiter, migrate
 from .json_body import reject_unreadable_json
@@ -34,7 +35,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db)
     limiter.init_app(app)
-    api.init_app(app)
+    contract = ContractPlugin(app)
+    api.init_app(app, spec_kwargs={"extra_plugins": [contract]})
     pagination.init_app(app, api)
     api.register_converter(PublicIdConverter, lambda _: {"type": "string", "format": "uuid"})
     register_error_handlers(app)
@@ -42,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.before_request(reject_unreadable_json)
     for blueprint in (health.blp, *accounts.BLUEPRINTS, *resources.BLUEPRINTS):
         api.register_blueprint(blueprint)
+    contract.link_creates()
     app.cli.add_command(accounts_cli)
 
     install_guard()

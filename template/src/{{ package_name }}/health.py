@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import text
 
-from .errors import ErrorOut
+from .contract import no_database
 from .extensions import db
 from .security.access import public
 
@@ -25,6 +25,7 @@ class HealthOut(Schema):
 
 @blp.route("/healthz", methods=["GET"])
 @public
+@no_database
 @blp.response(200, HealthOut)
 def healthz() -> dict[str, str]:
     """Answer 200 while the process runs; the database is not consulted."""
@@ -34,12 +35,7 @@ def healthz() -> dict[str, str]:
 @blp.route("/readyz", methods=["GET"])
 @public
 @blp.response(200, HealthOut)
-@blp.alt_response(
-    503,
-    schema=ErrorOut,
-    description="The database is unreachable",
-    headers={"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
-)
+@blp.alt_response(503, description="The database is unreachable")
 def readyz() -> dict[str, str]:
     """Answer 200 when the database answers a query in time, 503 otherwise."""
     if db.engine.dialect.name == "postgresql":

@@ -54,9 +54,18 @@ def storable(value: str, forbidden: re.Pattern[str]) -> str:
 
 
 class StorableString(fields.String):
-    """A string that every supported database stores as sent: `forbidden` is refused."""
+    """A string that every supported database stores as sent: `forbidden` is refused.
+
+    Its OpenAPI `pattern` says the same for the control characters; unpaired surrogates
+    cannot be written in a JSON Schema pattern, and no valid UTF-8 text holds them.
+    """
 
     forbidden: ClassVar[re.Pattern[str]]
+    pattern: ClassVar[str]
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"pattern": self.pattern} | kwargs.pop("metadata", {})
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         return storable(super()._deserialize(value, attr, data, **kwargs), self.forbidden)
@@ -66,12 +75,14 @@ class SingleLine(StorableString):
     """One line of text: no control character, not even a line break or a tab."""
 
     forbidden = LINE_FORBIDDEN
+    pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$"
 
 
 class MultiLine(StorableString):
     """Text that may hold tabs and line breaks (LF, CR), and no other control character."""
 
     forbidden = TEXT_FORBIDDEN
+    pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
 
 
 class EmailAddress(fields.Email):
@@ -126,9 +137,13 @@ def strict_bool(**kwargs: Any) -> fields.Boolean:
 def bounded_decimal(precision: int, scale: int, **kwargs: Any) -> fields.Decimal:
     """A decimal with at most `precision` digits, `scale` of them after the point.
 
-    Extra decimal places are refused rather than rounded away.
+    Extra decimal places are refused rather than rounded away. The OpenAPI `pattern` says the
+    same in digits: leading zeros aside, `precision - scale` before the point, `scale` after.
     """
     limit = Decimal(10) ** (precision - scale)
+    whole = f"0*[0-9]{{1,{precision - scale}}}" if precision > scale else "0+"
+    fraction = f"(\\.[0-9]{{1,{scale}}})?" if scale else ""
+    pattern = f"^-?{whole}{fraction}$"
 
     def fits(value: Decimal) -> None:
         exponent = value.as_tuple().exponent
@@ -137,7 +152,8 @@ def bounded_decimal(precision: int, scale: int, **kwargs: Any) -> fields.Decimal
         if not -limit < value < limit:
             raise ValidationError(f"Must be greater than -{limit} and less than {limit}.")
 
-    return DecimalString(validate=fits, **kwargs)
+    metadata = {"pattern": pattern} | kwargs.pop("metadata", {})
+    return DecimalString(validate=fits, metadata=metadata, **kwargs)
 
 
 def _iso_text(value: Any) -> Any:

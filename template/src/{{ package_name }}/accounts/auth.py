@@ -4,8 +4,9 @@ from flask import abort, current_app
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from ..contract import rate_limited, refuses
 from ..errors import invalid_input
-from ..extensions import db, limiter
+from ..extensions import db
 from ..security.access import authenticated, public
 from ..security.audit import security_event
 from ..security.principal import current_principal
@@ -36,7 +37,8 @@ def find_user_by_email(email: str) -> User | None:
 
 @blp.route("/users", methods=["POST"])
 @public
-@limiter.limit(_token_rate_limit)
+@rate_limited(_token_rate_limit)
+@refuses(409, "An account with this email already exists.")
 @blp.arguments(Registration, example=CREDENTIALS_EXAMPLE)
 @blp.response(201, UserOut)
 def register(data: dict[str, str]) -> User:
@@ -52,7 +54,8 @@ def register(data: dict[str, str]) -> User:
 
 @blp.route("/auth/tokens", methods=["POST"])
 @public
-@limiter.limit(_token_rate_limit)
+@rate_limited(_token_rate_limit)
+@refuses(401, "An unknown email or a wrong password.")
 @blp.arguments(Credentials, example=CREDENTIALS_EXAMPLE)
 @blp.response(201, TokenOut)
 def create_token(data: dict[str, str]) -> dict[str, object]:
@@ -90,7 +93,8 @@ def me(*, scope: Scope) -> User:
 
 @blp.route("/me/password", methods=["PATCH"])
 @authenticated
-@limiter.limit(_token_rate_limit)
+@rate_limited(_token_rate_limit)
+@refuses(422, "The current password is wrong.")
 @blp.arguments(PasswordChange, example=PASSWORD_CHANGE_EXAMPLE)
 @blp.response(204)
 def change_password(data: dict[str, str], *, scope: Scope) -> None:
@@ -108,6 +112,7 @@ def change_password(data: dict[str, str], *, scope: Scope) -> None:
 
 @blp.route("/me", methods=["DELETE"])
 @authenticated
+@refuses(409, "The caller is the last owner of an organization with other members.")
 @blp.response(204)
 def delete_me(*, scope: Scope) -> None:
     """Delete the caller's account, its tokens and its memberships."""

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import ColumnElement, SQLColumnExpression
 from sqlalchemy.orm import contains_eager
 
+from ..contract import refuses
 from ..extensions import db
 from ..pagination import LINK_HEADER, Listed, PageArgs, PageRequest, paginate
 from ..security.access import authenticated, org_admin, org_member, org_owner
@@ -133,6 +134,7 @@ def get_member(user_id: uuid.UUID, *, scope: Scope) -> Membership:
 
 @blp.route("/<public_id:org_id>/members/<public_id:user_id>", methods=["PATCH"])
 @org_admin
+@refuses(403, "Nobody changes their own role or grants a role above their own.")
 @blp.arguments(RoleIn, example={"role": "admin"})
 @blp.response(200, MemberOut)
 def change_role(data: dict[str, str], user_id: uuid.UUID, *, scope: Scope) -> Membership:
@@ -147,6 +149,8 @@ def change_role(data: dict[str, str], user_id: uuid.UUID, *, scope: Scope) -> Me
 
 @blp.route("/<public_id:org_id>/members/<public_id:user_id>", methods=["DELETE"])
 @org_member
+@refuses(403, "Only admins remove others, and never a member whose role is above theirs.")
+@refuses(409, "The last owner cannot leave.")
 @blp.response(204)
 def remove_member(user_id: uuid.UUID, *, scope: Scope) -> None:
     """Remove a member (admins and owners), or leave the organization yourself."""
