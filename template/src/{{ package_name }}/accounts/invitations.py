@@ -15,6 +15,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import ColumnElement, delete
 from sqlalchemy.exc import IntegrityError
 
+from ..contract import refuses
 from ..database import utcnow
 from ..extensions import db
 from ..pagination import LINK_HEADER, Listed, PageArgs, PageRequest, paginate
@@ -69,9 +70,10 @@ class MyInvitations(ScopedRepository[Invitation]):
 
 @blp.route("/orgs/<public_id:org_id>/invitations", methods=["POST"])
 @org_admin
+@refuses(403, "An admin cannot invite an owner.")
+@refuses(409, "The address belongs to a member, or has a pending invitation.")
 @blp.arguments(InvitationIn, example={"email": "erin@example.com", "role": "member"})
 @blp.response(201, InvitationOut)
-@blp.alt_response(409, response="CONFLICT")
 def invite(data: dict[str, str], *, scope: Scope) -> Invitation:
     """Invite an email address to the organization (admins and owners).
 
@@ -111,6 +113,7 @@ def list_invitations(query: PageRequest, *, scope: Scope) -> Listed[Invitation]:
 
 @blp.route("/orgs/<public_id:org_id>/invitations/<public_id:invitation_id>", methods=["DELETE"])
 @org_admin
+@refuses(403, "Only an owner revokes an invitation to the owner role.")
 @blp.response(204)
 def revoke_invitation(invitation_id: uuid.UUID, *, scope: Scope) -> None:
     """Revoke a pending invitation (admins and owners; only owners revoke an owner's)."""
@@ -134,9 +137,8 @@ def list_my_invitations(query: PageRequest, *, scope: Scope) -> Listed[Invitatio
 
 @blp.route("/me/invitations/<public_id:invitation_id>/accept", methods=["POST"])
 @authenticated
+@refuses(409, "The caller is a member of the organization already.")
 @blp.response(201, OrgOut)
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
 def accept_invitation(invitation_id: uuid.UUID, *, scope: Scope) -> Membership:
     """Join the organization with the invited role; the invitation is used up."""
     invitation = MyInvitations(scope).get(invitation_id)
@@ -152,7 +154,6 @@ def accept_invitation(invitation_id: uuid.UUID, *, scope: Scope) -> Membership:
 @blp.route("/me/invitations/<public_id:invitation_id>/decline", methods=["POST"])
 @authenticated
 @blp.response(204)
-@blp.alt_response(404, response="NOT_FOUND")
 def decline_invitation(invitation_id: uuid.UUID, *, scope: Scope) -> None:
     """Turn an invitation down; it is deleted, and its organization sees it no more."""
     db.session.delete(MyInvitations(scope).get(invitation_id))
