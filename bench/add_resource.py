@@ -1,6 +1,6 @@
 """Benchmark: add-resource, remove-resource and their dry runs against new-project, side by side.
 
-    .venv/bin/python bench/add_resource.py [--repeat N] [--counts 1,20,50]
+    .venv/bin/python -m bench.add_resource [--repeat N] [--counts 1,20,50]
 
 For each count of resources, a project is rendered by `scopecraft new-project --resource ...`
 from a temporary tagged copy of this checkout's template (as the test fixture builds it), so
@@ -23,14 +23,12 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-SCOPECRAFT = Path(sys.executable).parent / "scopecraft"
+from bench._template import SCOPECRAFT, check, template_repo
 
 ADDED = [
     "gadget",
@@ -83,34 +81,8 @@ def resource_specs(count: int) -> list[str]:
 def run(args: list[str | Path], cwd: Path, env: dict[str, str]) -> float:
     """Run a command, fail loudly if it fails, and return its wall time in seconds."""
     started = time.perf_counter()
-    done = subprocess.run(
-        [str(arg) for arg in args], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(map(str, args))} failed:\n{done.stdout}{done.stderr}")
-    return elapsed
-
-
-def template_repo(work: Path, env: dict[str, str]) -> Path:
-    """This checkout's copier.yml and template/, committed and tagged in a fresh repository."""
-    sys.path.insert(0, str(REPO))
-    import generator
-
-    repo = work / "template"
-    repo.mkdir()
-    shutil.copy2(REPO / "copier.yml", repo / "copier.yml")
-    shutil.copytree(
-        REPO / "template",
-        repo / "template",
-        ignore=shutil.ignore_patterns("__pycache__", "*.py[co]", ".pytest_cache", ".ruff_cache"),
-    )
-    identity = ["-c", "user.name=Bench", "-c", "user.email=bench@localhost"]
-    run(["git", "init", "--quiet", "--initial-branch=main"], repo, env)
-    run(["git", "add", "--all"], repo, env)
-    run(["git", *identity, "commit", "--quiet", "--no-verify", "-m", "Template"], repo, env)
-    run(["git", "tag", f"v{generator.__version__}"], repo, env)
-    return repo
+    check(args, cwd, env)
+    return time.perf_counter() - started
 
 
 def new_project(dest: Path, template: Path, count: int, env: dict[str, str]) -> float:

@@ -22,27 +22,21 @@ import argparse
 import importlib
 import os
 import random
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
-from psycopg import sql
 from sqlalchemy import event, func, insert, literal, select
 
-REPO = Path(__file__).resolve().parent.parent
-SCOPECRAFT = Path(sys.executable).parent / "scopecraft"
+from bench._template import SCOPECRAFT, admin_url, check, databases, template_repo
+
 PACKAGE = "lists_api"
 RESOURCES = (
     "note --field title:str:200",
@@ -57,68 +51,15 @@ BATCH = 10_000
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def check(args: Sequence[str | Path], cwd: Path, env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [str(arg) for arg in args], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(map(str, args))} failed:\n{done.stdout}{done.stderr}")
-
-
 def render(work: Path) -> Path:
     """The benchmark's project, rendered from this checkout's template, committed and tagged."""
-    sys.path.insert(0, str(REPO))
-    import generator
-
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "COPIER_"))}
     env.update(HOME=str(work), XDG_CONFIG_HOME=str(work / ".config"), GIT_CONFIG_NOSYSTEM="1")
-    template = work / "template"
-    template.mkdir()
-    shutil.copy2(REPO / "copier.yml", template / "copier.yml")
-    shutil.copytree(
-        REPO / "template",
-        template / "template",
-        ignore=shutil.ignore_patterns("__pycache__", "*.py[co]", ".pytest_cache", ".ruff_cache"),
-    )
-    identity = ["-c", "user.name=Bench", "-c", "user.email=bench@localhost"]
-    check(["git", "init", "--quiet", "--initial-branch=main"], template, env)
-    check(["git", "add", "--all"], template, env)
-    check(["git", *identity, "commit", "--quiet", "--no-verify", "-m", "Template"], template, env)
-    check(["git", "tag", f"v{generator.__version__}"], template, env)
+    template = template_repo(work, env)
     project = work / "lists-api"
     resources = [option for spec in RESOURCES for option in ("--resource", spec)]
     check([SCOPECRAFT, "new-project", project, "--template", template, *resources], work, env)
     return project
-
-
-def admin_url() -> str:
-    url = os.environ.get("SCOPECRAFT_TEST_POSTGRES")
-    if url:
-        return url
-    done = subprocess.run(
-        ["bash", str(REPO / "scripts" / "postgres")], capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        sys.exit(f"no PostgreSQL server: {done.stderr.strip()}")
-    return done.stdout.strip()
-
-
-@contextmanager
-def postgres_databases(count: int) -> Iterator[list[str]]:
-    """`count` new, empty PostgreSQL databases; dropped on the way out."""
-    admin = admin_url()
-    names = [f"scopecraft_bench_{uuid.uuid4().hex[:12]}" for _ in range(count)]
-    with psycopg.connect(admin, autocommit=True) as connection:
-        for name in names:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield [urlunsplit(urlsplit(admin)._replace(path=f"/{name}")) for name in names]
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            for name in names:
-                connection.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
 
 
 @dataclass
@@ -422,7 +363,7 @@ def main() -> None:
         results = {}
         sqlite_urls = [f"sqlite:///{work / f'lists-{size}.sqlite3'}" for size in SIZES]
         results["SQLite"] = run_database("SQLite", sqlite_urls, options.requests, print)
-        with postgres_databases(len(SIZES)) as urls:
+        with databases(admin_url(), len(SIZES)) as urls:
             results["PostgreSQL"] = run_database("PostgreSQL", urls, options.requests, print)
     print(f"\nMedian of {options.requests} requests per page, {PAGE} items, through the app:")
     print(table({label: whole for label, (whole, _) in results.items()}))

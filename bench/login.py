@@ -1,7 +1,7 @@
 """Benchmark: `POST /auth/tokens` with a known email and a wrong password, and with an unknown
 email, side by side. Both must cost the same: a sign-in must not tell which emails have accounts.
 
-    .venv/bin/python bench/login.py [--requests N] [--ref REV]
+    .venv/bin/python -m bench.login [--requests N] [--ref REV]
 
 Renders a project with `scopecraft new-project` from a temporary tagged copy of this checkout's
 template (or of the template at git revision REV, to measure an older release), then, in a
@@ -11,61 +11,16 @@ an in-memory SQLite database with the rate limit lifted. Prints both medians and
 
 import argparse
 import os
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-SCOPECRAFT = Path(sys.executable).parent / "scopecraft"
+from bench._template import REPO, SCOPECRAFT, check, template_repo
+
 PACKAGE = "login_bench"
 KINDS = ("known email, wrong password", "unknown email")
-
-
-def template_repo(work: Path, env: dict[str, str], ref: str | None) -> Path:
-    """copier.yml and template/ (of the working tree, or of `ref`), committed and tagged."""
-    repo = work / "template"
-    repo.mkdir()
-    if ref is None:
-        shutil.copy2(REPO / "copier.yml", repo / "copier.yml")
-        shutil.copytree(
-            REPO / "template",
-            repo / "template",
-            ignore=shutil.ignore_patterns("__pycache__", "*.py[co]", ".pytest_cache"),
-        )
-    else:
-        archive = subprocess.run(
-            ["git", "archive", ref, "copier.yml", "template"],
-            cwd=REPO,
-            capture_output=True,
-            check=True,
-        )
-        subprocess.run(["tar", "-x", "-C", str(repo)], input=archive.stdout, check=True)
-    sys.path.insert(0, str(REPO))
-    import generator
-
-    identity = ["-c", "user.name=Bench", "-c", "user.email=bench@localhost"]
-    for command in (
-        ["init", "--quiet", "--initial-branch=main"],
-        ["add", "--all"],
-        [*identity, "commit", "--quiet", "--no-verify", "--message", "Template"],
-        ["tag", f"v{generator.__version__}"],
-    ):
-        subprocess.run(["git", *command], cwd=repo, env=env, capture_output=True, check=True)
-    return repo
-
-
-def run(args: list[str | Path], cwd: Path, env: dict[str, str]) -> str:
-    """Run a command and return its output; exit with its output if it fails."""
-    done = subprocess.run(
-        [str(arg) for arg in args], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(map(str, args))} failed:\n{done.stdout}{done.stderr}")
-    return done.stdout
 
 
 def measure(requests: int) -> None:
@@ -119,15 +74,23 @@ def main() -> None:
         env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), GIT_CONFIG_NOSYSTEM="1")
         template = template_repo(work, env, options.ref)
         project = work / "project"
-        run(
+        check(
             [SCOPECRAFT, "new-project", project, "--package", PACKAGE, "--template", template],
             work,
             env,
         )
-        measured = run(
-            [sys.executable, __file__, "--measure", project, "--requests", str(options.requests)],
+        measured = check(
+            [
+                sys.executable,
+                "-m",
+                "bench.login",
+                "--measure",
+                project,
+                "--requests",
+                str(options.requests),
+            ],
             project,
-            {**env, "PYTHONPATH": str(project / "src")},
+            {**env, "PYTHONPATH": os.pathsep.join([str(project / "src"), str(REPO)])},
         )
 
     lines = measured.strip().splitlines()[-len(KINDS) :]

@@ -1,6 +1,6 @@
 """Benchmark: what row-level security costs an owner-scoped item GET, on PostgreSQL.
 
-    SCOPECRAFT_TEST_POSTGRES="$(bash scripts/postgres)" .venv/bin/python bench/rls.py \\
+    SCOPECRAFT_TEST_POSTGRES="$(bash scripts/postgres)" .venv/bin/python -m bench.rls \\
         [--requests N] [--warmup W] [--rows K]
 
 A project with one owner-scoped resource is rendered by `scopecraft new-project` from a temporary
@@ -29,72 +29,19 @@ import argparse
 import importlib
 import logging
 import os
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-REPO = Path(__file__).resolve().parent.parent
-SCOPECRAFT = Path(sys.executable).parent / "scopecraft"
+from bench._template import SCOPECRAFT, check, databases, template_repo
+
 PACKAGE = "bench_api"
 RESOURCE = "note --field title:str:200 --field body?:text"
-
-
-def run(args: list[str | Path], cwd: Path, env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [str(arg) for arg in args], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(map(str, args))} failed:\n{done.stdout}{done.stderr}")
-
-
-def template_repo(work: Path, env: dict[str, str]) -> Path:
-    """This checkout's copier.yml and template/, committed and tagged in a fresh repository."""
-    sys.path.insert(0, str(REPO))
-    import generator
-
-    repo = work / "template"
-    repo.mkdir()
-    shutil.copy2(REPO / "copier.yml", repo / "copier.yml")
-    shutil.copytree(
-        REPO / "template",
-        repo / "template",
-        ignore=shutil.ignore_patterns("__pycache__", "*.py[co]", ".pytest_cache", ".ruff_cache"),
-    )
-    identity = ["-c", "user.name=Bench", "-c", "user.email=bench@localhost"]
-    run(["git", "init", "--quiet", "--initial-branch=main"], repo, env)
-    run(["git", "add", "--all"], repo, env)
-    run(["git", *identity, "commit", "--quiet", "--no-verify", "-m", "Template"], repo, env)
-    run(["git", "tag", f"v{generator.__version__}"], repo, env)
-    return repo
-
-
-@contextmanager
-def databases(admin_url: str, count: int) -> Iterator[list[str]]:
-    """`count` new, empty databases on the admin URL's server; dropped afterwards."""
-    import psycopg
-    from psycopg import sql
-
-    names = [f"scopecraft_bench_{uuid.uuid4().hex[:12]}" for _ in range(count)]
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        for name in names:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield [urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}")) for name in names]
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            for name in names:
-                admin.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
 
 
 def fill(url: str, rows: int) -> None:
@@ -159,14 +106,14 @@ def main() -> None:
         env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), GIT_CONFIG_NOSYSTEM="1")
         project = work / "bench-api"
         template = template_repo(work, env)
-        run(
+        check(
             [SCOPECRAFT, "new-project", project, "--template", template, "--resource", RESOURCE],
             work,
             env,
         )
         for url in (on_url, off_url):
             flask_env = {**env, "PYTHONPATH": "src", "DATABASE_URL": url, "APP_ENV": "development"}
-            run(
+            check(
                 [sys.executable, "-m", "flask", "--app", PACKAGE, "db", "upgrade"],
                 project,
                 flask_env,

@@ -15,69 +15,33 @@ p50/p99 latency side by side. The database is dropped and the server stopped at 
 import argparse
 import os
 import random
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
 
+from bench._template import admin_url, check, template_repo
 from tests.service import Answer, call, gunicorn, mixed_request, sign_up
 from tests.support import PACKAGE, RESOURCE_SPECS, SCOPECRAFT
 
-REPO = Path(__file__).resolve().parent.parent
 CONCURRENCY = (1, 4, 16)
-
-
-def check(args: Sequence[str | Path], cwd: Path, env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [str(arg) for arg in args], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(map(str, args))} failed:\n{done.stdout}{done.stderr}")
 
 
 def render(work: Path, env: dict[str, str]) -> Path:
     """A project with RESOURCE_SPECS, rendered from this checkout's template, tagged."""
-    import generator
-
-    template = work / "template"
-    template.mkdir()
-    shutil.copy2(REPO / "copier.yml", template / "copier.yml")
-    shutil.copytree(
-        REPO / "template",
-        template / "template",
-        ignore=shutil.ignore_patterns("__pycache__", "*.py[co]", ".pytest_cache", ".ruff_cache"),
-    )
-    identity = ["-c", "user.name=Bench", "-c", "user.email=bench@localhost"]
-    check(["git", "init", "--quiet", "--initial-branch=main"], template, env)
-    check(["git", "add", "--all"], template, env)
-    check(["git", *identity, "commit", "--quiet", "--no-verify", "-m", "Template"], template, env)
-    check(["git", "tag", f"v{generator.__version__}"], template, env)
+    template = template_repo(work, env)
     project = work / "notes-api"
     resources = [option for spec in RESOURCE_SPECS for option in ("--resource", spec)]
     check([SCOPECRAFT, "new-project", project, "--template", template, *resources], work, env)
     return project
-
-
-def admin_url() -> str:
-    url = os.environ.get("SCOPECRAFT_TEST_POSTGRES")
-    if url:
-        return url
-    done = subprocess.run(
-        ["bash", str(REPO / "scripts" / "postgres")], capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        sys.exit(f"no PostgreSQL server: {done.stderr.strip()}")
-    return done.stdout.strip()
 
 
 def load(
