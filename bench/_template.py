@@ -1,5 +1,6 @@
-"""What every benchmark needs around the project it measures: commands that fail loudly, this
-checkout's template as a tagged repository, and throwaway PostgreSQL databases.
+"""What every benchmark needs around the project it measures: commands that fail loudly in an
+isolated environment, this checkout's template as a tagged repository, and throwaway PostgreSQL
+databases.
 
 The benchmarks run as modules from the repository root (`python -m bench.NAME`), so that they
 import this module and the tests' helpers alike.
@@ -29,6 +30,20 @@ def check(args: Sequence[str | Path], cwd: Path, env: dict[str, str]) -> str:
     if done.returncode != 0:
         sys.exit(f"{' '.join(map(str, args))} failed:\n{done.stdout}{done.stderr}")
     return done.stdout
+
+
+def isolated_env(home: Path) -> dict[str, str]:
+    """This environment for the commands of a benchmark: git and Copier read no configuration
+    but `home`'s (made here), and no Flask or database setting of the caller leaks in."""
+    home.mkdir(parents=True, exist_ok=True)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("GIT_", "COPIER_", "FLASK_"))
+        and key not in ("DATABASE_URL", "TEST_DATABASE_URL")
+    }
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), GIT_CONFIG_NOSYSTEM="1")
+    return env
 
 
 def template_repo(work: Path, env: dict[str, str], ref: str | None = None) -> Path:

@@ -20,7 +20,6 @@ the median of `new-project` with the same resources; compare ratios, not absolut
 """
 
 import argparse
-import os
 import shutil
 import statistics
 import sys
@@ -28,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench._template import SCOPECRAFT, check, template_repo
+from bench._template import SCOPECRAFT, check, isolated_env, template_repo
 
 ADDED = [
     "gadget",
@@ -138,14 +137,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="scopecraft-bench-") as tmp:
         work = Path(tmp)
-        home = work / "home"
-        home.mkdir()
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("GIT_", "COPIER_"))
-        }
-        env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), GIT_CONFIG_NOSYSTEM="1")
+        env = isolated_env(work / "home")
         template = template_repo(work, env)
 
         projects = {}

@@ -20,7 +20,6 @@ the ratios, measured in one run, not the absolute times.
 
 import argparse
 import importlib
-import os
 import random
 import statistics
 import sys
@@ -35,7 +34,7 @@ from typing import Any
 
 from sqlalchemy import event, func, insert, literal, select
 
-from bench._template import SCOPECRAFT, admin_url, check, databases, template_repo
+from bench._template import SCOPECRAFT, admin_url, check, databases, isolated_env, template_repo
 
 PACKAGE = "lists_api"
 RESOURCES = (
@@ -53,8 +52,7 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 def render(work: Path) -> Path:
     """The benchmark's project, rendered from this checkout's template, committed and tagged."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "COPIER_"))}
-    env.update(HOME=str(work), XDG_CONFIG_HOME=str(work / ".config"), GIT_CONFIG_NOSYSTEM="1")
+    env = isolated_env(work / "home")
     template = template_repo(work, env)
     project = work / "lists-api"
     resources = [option for spec in RESOURCES for option in ("--resource", spec)]

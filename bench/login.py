@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench._template import REPO, SCOPECRAFT, check, template_repo
+from bench._template import REPO, SCOPECRAFT, check, isolated_env, template_repo
 
 PACKAGE = "login_bench"
 KINDS = ("known email, wrong password", "unknown email")
@@ -64,14 +64,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="scopecraft-bench-") as tmp:
         work = Path(tmp)
-        home = work / "home"
-        home.mkdir()
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("GIT_", "COPIER_", "FLASK_")) and key != "DATABASE_URL"
-        }
-        env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), GIT_CONFIG_NOSYSTEM="1")
+        env = isolated_env(work / "home")
         template = template_repo(work, env, options.ref)
         project = work / "project"
         check(

@@ -38,7 +38,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench._template import SCOPECRAFT, check, databases, template_repo
+from bench._template import SCOPECRAFT, check, databases, isolated_env, template_repo
 
 PACKAGE = "bench_api"
 RESOURCE = "note --field title:str:200 --field body?:text"
@@ -95,15 +95,7 @@ def main() -> None:
         databases(admin_url, 2) as (on_url, off_url),
     ):
         work = Path(tmp)
-        home = work / "home"
-        home.mkdir()
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("GIT_", "COPIER_", "FLASK_"))
-            and key not in ("DATABASE_URL", "TEST_DATABASE_URL")
-        }
-        env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), GIT_CONFIG_NOSYSTEM="1")
+        env = isolated_env(work / "home")
         project = work / "bench-api"
         template = template_repo(work, env)
         check(

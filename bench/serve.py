@@ -23,12 +23,8 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
-from psycopg import sql
-
-from bench._template import admin_url, check, template_repo
+from bench._template import admin_url, check, databases, isolated_env, template_repo
 from tests.service import Answer, call, gunicorn, mixed_request, sign_up
 from tests.support import PACKAGE, RESOURCE_SPECS, SCOPECRAFT
 
@@ -81,54 +77,41 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
     options = parser.parse_args()
 
-    admin = admin_url()
-    database = f"scopecraft_bench_{uuid.uuid4().hex[:12]}"
-    with tempfile.TemporaryDirectory(prefix="scopecraft-bench-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="scopecraft-bench-") as tmp,
+        databases(admin_url(), 1) as (url,),
+    ):
         work = Path(tmp)
-        home = work / "home"
-        home.mkdir()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "COPIER_"))}
-        env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), GIT_CONFIG_NOSYSTEM="1")
+        env = isolated_env(work / "home")
         project = render(work, env)
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-        try:
-            url = urlunsplit(urlsplit(admin)._replace(path=f"/{database}"))
-            served = {
-                **env,
-                "PYTHONPATH": "src",
-                "DATABASE_URL": url,
-                "APP_ENV": "production",
-                "SECRET_KEY": uuid.uuid4().hex,
-                "WEB_CONCURRENCY": str(options.workers),
-                "TOKEN_RATE_LIMIT": "1000 per hour",
-            }
-            flask = [sys.executable, "-m", "flask", "--app", PACKAGE, "db", "upgrade"]
-            check(flask, project, served)
-            with gunicorn(project, served, work / "gunicorn.log") as server:
-                users = [sign_up(server.url, f"user{n}@example.com") for n in range(16)]
-                rows = []
-                for count in CONCURRENCY:
+        served = {
+            **env,
+            "PYTHONPATH": "src",
+            "DATABASE_URL": url,
+            "APP_ENV": "production",
+            "SECRET_KEY": uuid.uuid4().hex,
+            "WEB_CONCURRENCY": str(options.workers),
+            "TOKEN_RATE_LIMIT": "1000 per hour",
+        }
+        flask = [sys.executable, "-m", "flask", "--app", PACKAGE, "db", "upgrade"]
+        check(flask, project, served)
+        with gunicorn(project, served, work / "gunicorn.log") as server:
+            users = [sign_up(server.url, f"user{n}@example.com") for n in range(16)]
+            rows = []
+            for count in CONCURRENCY:
 
-                    def mixed(index: int, rng: random.Random) -> Answer:
-                        user = users[index]
-                        others = [other for other in users if other is not user]
-                        return mixed_request(server.url, user, others, rng)
+                def mixed(index: int, rng: random.Random) -> Answer:
+                    user = users[index]
+                    others = [other for other in users if other is not user]
+                    return mixed_request(server.url, user, others, rng)
 
-                    def floor(_index: int, _rng: random.Random) -> Answer:
-                        return call(server.url, "GET", "/healthz")
+                def floor(_index: int, _rng: random.Random) -> Answer:
+                    return call(server.url, "GET", "/healthz")
 
-                    mixed_answers = load(mixed, count, options.seconds)
-                    floor_answers = load(floor, count, options.seconds)
-                    rows.append((count, "mixed", figures(mixed_answers, options.seconds)))
-                    rows.append((count, "/healthz", figures(floor_answers, options.seconds)))
-        finally:
-            with psycopg.connect(admin, autocommit=True) as connection:
-                connection.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                        sql.Identifier(database)
-                    )
-                )
+                mixed_answers = load(mixed, count, options.seconds)
+                floor_answers = load(floor, count, options.seconds)
+                rows.append((count, "mixed", figures(mixed_answers, options.seconds)))
+                rows.append((count, "/healthz", figures(floor_answers, options.seconds)))
 
     cores = os.cpu_count()
     print(
