@@ -51,7 +51,7 @@ IGNORED = shutil.ignore_patterns(
     ".tox",
     ".nox",
 )
-PYTEST = ("-m", "pytest", "-x", "-q", "-p", "no:cacheprovider")
+PYTEST = ("-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:xdist")
 # What a mutant's `database` needs, as a person would name it.
 DATABASES = {"postgresql": "PostgreSQL: TEST_DATABASE_URL"}
 _FAILURE = re.compile(r"^(FAILED|ERROR) (\S+)", re.MULTILINE)

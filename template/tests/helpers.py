@@ -20,7 +20,7 @@ NEXT_LINK = re.compile(r'\A<(?P<url>/[^<>\s]*)>; rel="next"\Z')
 # More pages than any list of a test holds: a list that never ends is a failure, not a hang.
 MAX_PAGES = 200
 
-# `make_app(config=None, *, create_tables=True)`, the conftest fixture that builds apps.
+# `make_app(config=None, *, create_tables=True, new=False)`, the conftest fixture for apps.
 AppFactory = Callable[..., Flask]
 
 
