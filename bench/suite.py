@@ -1,0 +1,133 @@
+"""Benchmark: the generated test suite's own speed, as a user runs it on every change.
+
+    .venv/bin/python -m bench.suite [--ref REV] [--no-postgres]
+
+Renders the demo project (the four resources of `scripts/demo`) and a project with twice its
+resources, runs each project's suite as its README says (`python -m pytest`) on SQLite and on a
+new PostgreSQL database, and prints per run: wall time, tests, the mean per-test set-up (from
+pytest's durations) as a ratio to one `create_app()` measured in the same project, and the
+marginal cost of a resource (the difference between the two projects, per added resource).
+With `--ref REV` the same is measured, in the same run, for the template at git revision REV
+(an earlier release), so that each figure has its "before" beside it.
+"""
+
+import argparse
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench._template import (
+    REPO,
+    SCOPECRAFT,
+    admin_url,
+    check,
+    databases,
+    isolated_env,
+    template_repo,
+)
+
+DEMO = [
+    "note --field title:str:200 --field body?:text --field priority:int"
+    " --field amount:decimal:10,2 --field done:bool --field due_on?:date"
+    " --field remind_at?:datetime",
+    "bookmark --field url:str:2000 --field label?:str:80 --field note?:ref:note",
+    "project --scope org --field name:str:100 --field budget?:decimal",
+    "task --parent project --field title:str:200 --field done:bool --field estimate?:decimal:6,1",
+]
+# The same four again under other names: twice the demo's resources.
+TWICE = DEMO + [
+    spec.replace("note", "memo")
+    .replace("bookmark", "link")
+    .replace("project", "board")
+    .replace("task", "card")
+    for spec in DEMO
+]
+CREATE_APP = """
+import statistics, time
+from {package} import create_app
+create_app({{"APP_ENV": "testing", "DATABASE_URL": "sqlite://"}})
+times = []
+for _ in range(15):
+    started = time.perf_counter()
+    create_app({{"APP_ENV": "testing", "DATABASE_URL": "sqlite://"}})
+    times.append(time.perf_counter() - started)
+print(statistics.median(times))
+"""
+SETUP = re.compile(r"^\s*([\d.]+)s setup\s", re.MULTILINE)
+PASSED = re.compile(r"(\d+) passed")
+
+
+def render(work: Path, template: Path, name: str, specs: list[str], env: dict[str, str]) -> Path:
+    dest = work / name
+    resources = [option for spec in specs for option in ("--resource", spec)]
+    check([SCOPECRAFT, "new-project", dest, "--template", template, *resources], work, env)
+    return dest
+
+
+def create_app_seconds(project: Path, env: dict[str, str]) -> float:
+    package = project.name.replace("-", "_")
+    code = CREATE_APP.format(package=package)
+    return float(check([sys.executable, "-c", code], project, {**env, "PYTHONPATH": "src"}))
+
+
+def run_suite(project: Path, env: dict[str, str]) -> tuple[float, int, float]:
+    """Wall seconds, tests passed, and the mean set-up seconds per test."""
+    args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    started = time.perf_counter()
+    out = check([*args, "--durations=0", "--durations-min=0"], project, env)
+    wall = time.perf_counter() - started
+    passed = PASSED.search(out)
+    if passed is None:
+        sys.exit(f"{project.name}: no test passed\n{out[-2000:]}")
+    setups = [float(seconds) for seconds in SETUP.findall(out)]
+    tests = int(passed.group(1))
+    return wall, tests, sum(setups) / tests
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--ref", help="also measure the template of this git revision")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="scopecraft-bench-suite-") as tmp:
+        work = Path(tmp)
+        env = isolated_env(work / "home")
+        versions = {"this checkout": None} | ({options.ref: options.ref} if options.ref else {})
+        rows = []
+        for label, ref in versions.items():
+            (work / label).mkdir()
+            template = template_repo(work / label, env, ref)
+            projects = {
+                4: render(work / label, template, "demo", DEMO, env),
+                8: render(work / label, template, "twice", TWICE, env),
+            }
+            one_app = create_app_seconds(projects[4], env)
+            engines = ["sqlite"] + ([] if options.no_postgres else ["postgresql"])
+            for engine in engines:
+                results = {}
+                for count, project in projects.items():
+                    if engine == "sqlite":
+                        results[count] = run_suite(project, env)
+                        continue
+                    with databases(admin_url(), 1) as (url,):
+                        results[count] = run_suite(project, {**env, "TEST_DATABASE_URL": url})
+                marginal = (results[8][0] - results[4][0]) / 4
+                for count, (wall, tests, setup) in results.items():
+                    rows.append(
+                        f"| {label} | {engine} | {count} | {tests} | {wall:.1f} s "
+                        f"| {setup * 1000:.1f} ms | {setup / one_app:.2f}x "
+                        f"| {one_app * 1000:.0f} ms | {marginal:.1f} s |"
+                    )
+        print(
+            "| template | database | resources | tests | wall | mean set-up | set-up / "
+            "create_app | create_app | per resource |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|")
+        print("\n".join(rows))
+        print(f"(rendered from {REPO})")
+
+
+if __name__ == "__main__":
+    main()
