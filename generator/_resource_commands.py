@@ -7,6 +7,8 @@ head, and `_update.change_project` does the rest.
 
 from dataclasses import dataclass
 
+from generator._errors import UsageError
+from generator._importers import importers
 from generator._migrations import next_slot
 from generator._project import Project, open_project
 from generator._resources import (
@@ -57,6 +59,12 @@ def remove_resource(request: RemoveResource) -> Outcome:
     project = open_project(request.project)
     resources = project.resources
     resource = check_removable(request.name, resources)
+    users = importers(project.path, project.package_name, resource["name"])
+    if users:
+        raise UsageError(
+            f"resource {resource['name']!r} is still imported by {', '.join(users)}; "
+            "remove those imports first, or the project would not start"
+        )
     migration = _migration(project, "drop", resource, resources)
     resources.remove(resource)
     return change_project(

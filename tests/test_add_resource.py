@@ -495,6 +495,34 @@ def test_removing_a_missing_or_needed_resource_is_refused(
     assert_refused(done, *fragments)
 
 
+def test_removing_a_resource_that_other_code_imports_is_refused_naming_the_files(
+    resources_project_copy: Path, env: dict[str, str], user_env: dict[str, str]
+) -> None:
+    project = resources_project_copy
+    package = project / "src" / PACKAGE
+    (package / "reports.py").write_text(
+        '"""Reports."""\n\nfrom .resources.bookmark.model import Bookmark\n\nKINDS = [Bookmark]\n'
+    )
+    (package / "exports").mkdir()
+    (package / "exports" / "__init__.py").write_text(
+        f'"""Exports."""\n\nfrom {PACKAGE}.resources import bookmark\n\nMODULES = [bookmark]\n'
+    )
+    (package / "notes_only.py").write_text('"""Unrelated."""\n\nfrom .resources import note\n')
+    git(project, user_env, "add", "--all")
+    git(project, user_env, "commit", "--quiet", "--message", "Custom code")
+
+    with unchanged(project, env):
+        done = scopecraft(project, env, "remove-resource", "bookmark")
+
+    assert_refused(
+        done,
+        f"src/{PACKAGE}/exports/__init__.py",
+        f"src/{PACKAGE}/reports.py",
+        "remove those imports first",
+    )
+    assert "notes_only" not in done.stderr, output(done)
+
+
 def test_dirty_project_is_refused_naming_the_files(
     resources_project_copy: Path, env: dict[str, str]
 ) -> None:
