@@ -16,6 +16,8 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench._template import (
@@ -55,6 +57,33 @@ for _ in range(15):
     times.append(time.perf_counter() - started)
 print(statistics.median(times))
 """
+# One test's reset (tests/apps.py: settings, rate limits, the database back to the baseline),
+# beside the least a transaction per test would cost (BEGIN, SAVEPOINT, ROLLBACK).
+RESET = """
+import os, statistics, time
+from tests.apps import SessionApps
+from tests.database import ServerDatabases
+from {package}.extensions import db
+url = os.environ.get("TEST_DATABASE_URL")
+server = ServerDatabases(url) if url else None
+apps = SessionApps(server.worker() if server else "sqlite://", server)
+app = apps.shared({{}})
+apps.start(app, set())
+resets, rollbacks = [], []
+for _ in range(50):
+    started = time.perf_counter()
+    apps.start(app, set())
+    resets.append(time.perf_counter() - started)
+    with app.app_context():
+        started = time.perf_counter()
+        with db.engine.connect() as connection:
+            outer = connection.begin()
+            connection.begin_nested()
+            outer.rollback()
+        rollbacks.append(time.perf_counter() - started)
+apps.close()
+print(statistics.median(resets), statistics.median(rollbacks))
+"""
 SETUP = re.compile(r"^\s*([\d.]+)s setup\s", re.MULTILINE)
 PASSED = re.compile(r"(\d+) passed")
 
@@ -70,6 +99,24 @@ def create_app_seconds(project: Path, env: dict[str, str]) -> float:
     package = project.name.replace("-", "_")
     code = CREATE_APP.format(package=package)
     return float(check([sys.executable, "-c", code], project, {**env, "PYTHONPATH": "src"}))
+
+
+def reset_seconds(project: Path, env: dict[str, str]) -> tuple[float, float]:
+    """The median reset of one test, and of one transaction rolled back, in seconds."""
+    code = RESET.format(package=project.name.replace("-", "_"))
+    out = check([sys.executable, "-c", code], project, {**env, "PYTHONPATH": "src"})
+    reset, rollback = map(float, out.split())
+    return reset, rollback
+
+
+@contextmanager
+def database_env(engine: str, env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """`env` as is for SQLite; with TEST_DATABASE_URL naming a new database for PostgreSQL."""
+    if engine == "sqlite":
+        yield env
+        return
+    with databases(admin_url(), 1) as (url,):
+        yield {**env, "TEST_DATABASE_URL": url}
 
 
 def run_suite(project: Path, env: dict[str, str]) -> tuple[float, int, float]:
@@ -95,7 +142,8 @@ def main() -> None:
         work = Path(tmp)
         env = isolated_env(work / "home")
         versions = {"this checkout": None} | ({options.ref: options.ref} if options.ref else {})
-        rows = []
+        rows: list[str] = []
+        resets: list[str] = []
         for label, ref in versions.items():
             (work / label).mkdir()
             template = template_repo(work / label, env, ref)
@@ -108,11 +156,14 @@ def main() -> None:
             for engine in engines:
                 results = {}
                 for count, project in projects.items():
-                    if engine == "sqlite":
-                        results[count] = run_suite(project, env)
-                        continue
-                    with databases(admin_url(), 1) as (url,):
-                        results[count] = run_suite(project, {**env, "TEST_DATABASE_URL": url})
+                    with database_env(engine, env) as run_env:
+                        results[count] = run_suite(project, run_env)
+                        if ref is None and count == 4:
+                            reset, rollback = reset_seconds(project, run_env)
+                            resets.append(
+                                f"| {engine} | {reset * 1000:.1f} ms | {rollback * 1000:.2f} ms "
+                                f"| {reset / one_app:.2f}x |"
+                            )
                 marginal = (results[8][0] - results[4][0]) / 4
                 for count, (wall, tests, setup) in results.items():
                     rows.append(
@@ -126,6 +177,10 @@ def main() -> None:
         )
         print("|---|---|---|---|---|---|---|---|---|")
         print("\n".join(rows))
+        print()
+        print("| database | reset per test | transaction rolled back | reset / create_app |")
+        print("|---|---|---|---|")
+        print("\n".join(resets))
         print(f"(rendered from {REPO})")
 
 
