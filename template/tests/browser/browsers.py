@@ -37,11 +37,12 @@ ARGS = [
 
 
 def chromium_path() -> str | None:
-    """The Chromium binary to drive: `CHROMIUM`, else `chromium` on PATH."""
+    """The browser to drive: `CHROMIUM`, else `chromium` (or Google Chrome) on PATH."""
     named = os.environ.get("CHROMIUM")
     if named:
         return named if os.access(named, os.X_OK) else None
-    return shutil.which("chromium") or shutil.which("chromium-browser")
+    found = (shutil.which(name) for name in ("chromium", "google-chrome", "chromium-browser"))
+    return next((path for path in found if path), None)
 
 
 def no_browser() -> None:
