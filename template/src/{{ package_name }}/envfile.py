@@ -1,4 +1,4 @@
-"""`.env` for every entry point: `flask`, `python -m {{ package_name }}.serve` and `gunicorn`.
+"""`.env` for every entry point: `flask`, `python -m <package>.serve` and plain `gunicorn`.
 
 All three read it the way `flask` does (Flask's own `load_dotenv`): `.flaskenv` then `.env`,
 found from the working directory upwards, and a variable already in the process environment
