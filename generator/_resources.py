@@ -14,6 +14,7 @@ import re
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from generator._errors import UsageError
@@ -127,13 +128,24 @@ def class_name(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
 
 
+@cache
+def _english() -> Any:
+    """inflect's engine, imported on first use so that `--help` stays instant."""
+    import inflect
+
+    return inflect.engine()
+
+
 def pluralize(word: str) -> str:
-    """English-ish plural: s, x, z, ch, sh take -es; a consonant then y takes -ies; else -s."""
-    if word.endswith(("s", "x", "z", "ch", "sh")):
-        return word + "es"
-    if len(word) > 1 and word.endswith("y") and word[-2] not in "aeiou":
-        return word[:-1] + "ies"
-    return word + "s"
+    """The English plural of a snake_case name, from inflect: `person` -> `people`,
+    `analysis` -> `analyses`, `line_item` -> `line_items`."""
+    return str(_english().plural_noun(word.replace("_", " "))).replace(" ", "_")
+
+
+def article(name: str) -> str:
+    """The indefinite article of a snake_case name, from inflect: "an" for `invoice` and
+    `hour`, "a" for `user` and `note`."""
+    return str(_english().a(name.replace("_", " "))).split(" ", 1)[0].lower()
 
 
 def name_problem(name: str) -> str | None:
@@ -223,6 +235,11 @@ def build_resource(request: ResourceRequest, existing: Sequence[Resource]) -> Re
     name = check_name("resource name", request.name)
     _check_new_name("resource name", name, existing)
     if request.plural is None:
+        if pluralize(name) == name:
+            raise UsageError(
+                f"{name!r} reads the same in the plural; name its collection with --plural"
+                f" (e.g. --plural {name}_items)"
+            )
         plural = check_name(
             "plural", pluralize(name), f" (made from {name!r}); choose one with --plural"
         )
@@ -256,6 +273,7 @@ def build_resource(request: ResourceRequest, existing: Sequence[Resource]) -> Re
     return {
         "name": name,
         "plural": plural,
+        "article": article(name),
         "scope": scope,
         "parent": parent["name"] if parent is not None else None,
         "fields": fields,

@@ -171,7 +171,7 @@ def add_resource_command(
         typer.Option(
             "--plural",
             metavar="WORD",
-            help="Its plural: table name and URL segment. Default: NAME + s, es or ies.",
+            help="Its plural: table name and URL segment. Default: its English plural.",
         ),
     ] = None,
     dry_run: DryRunOption = False,

@@ -135,6 +135,7 @@ def test_resources_are_recorded_as_the_template_reads_them(resources_project: Pa
         {
             "name": "note",
             "plural": "notes",
+            "article": "a",
             "scope": "owner",
             "parent": None,
             "fields": note_fields,
@@ -142,6 +143,7 @@ def test_resources_are_recorded_as_the_template_reads_them(resources_project: Pa
         {
             "name": "bookmark",
             "plural": "bookmarks",
+            "article": "a",
             "scope": "owner",
             "parent": None,
             "fields": bookmark_fields,
@@ -149,6 +151,7 @@ def test_resources_are_recorded_as_the_template_reads_them(resources_project: Pa
         {
             "name": "project",
             "plural": "projects",
+            "article": "a",
             "scope": "org",
             "parent": None,
             "fields": project_fields,
@@ -156,6 +159,7 @@ def test_resources_are_recorded_as_the_template_reads_them(resources_project: Pa
         {
             "name": "task",
             "plural": "tasks",
+            "article": "a",
             "scope": "org",
             "parent": "project",
             "fields": task_fields,
@@ -176,7 +180,12 @@ def test_resources_are_recorded_as_the_template_reads_them(resources_project: Pa
                 "revision": f"{number:04d}",
                 "down_revision": f"{number - 1:04d}",
                 "action": "create",
-                "resource": {**resource, "parent_table": parent_table, "fields": fields},
+                # A migration needs no article: its snapshot holds the names and fields only.
+                "resource": {
+                    **{key: value for key, value in resource.items() if key != "article"},
+                    "parent_table": parent_table,
+                    "fields": fields,
+                },
             }
         )
     assert recorded["migrations"] == expected_migrations
@@ -366,6 +375,8 @@ def test_several_alembic_heads_are_refused_until_merged(
             ["plural 'Memos'", "not snake_case"],
             id="plural-bad",
         ),
+        pytest.param(["sheep", "--field", "name:str"], ["'sheep'", "--plural"], id="sheep"),
+        pytest.param(["series", "--field", "name:str"], ["'series'", "--plural"], id="series"),
         pytest.param(["memo"], ["no fields"], id="no-fields"),
         pytest.param(["memo", "--field", "title:varchar"], ["unknown type 'varchar'"], id="type"),
         pytest.param(["memo", "--field", "title"], ["has no type"], id="no-type"),
@@ -454,6 +465,7 @@ def test_nesting_deeper_than_three_levels_is_refused(
         ),
         pytest.param("note --field title:str --dry-run", ["unknown option --dry-run"], id="opt"),
         pytest.param("note --field 'title:str", ["No closing quotation"], id="quoting"),
+        pytest.param("news --field title:str", ["'news'", "--plural"], id="same-plural"),
     ],
 )
 def test_bad_resource_specs_of_new_project_are_refused(

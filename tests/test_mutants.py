@@ -823,8 +823,9 @@ def test_mutants_of_a_rendered_project(resources_project: Path) -> None:
     assert counts["wide-response"] == resources
     assert counts["uncapped-limit"] == 2  # the cap checked, and the cap documented
     assert counts["unscoped-next-page"] == counts["scope-in-cursor"] == 1
-    # auth, tokens, orgs, invitations, health, docs
-    assert counts["drop-policy"] == 5 * resources + 6 + 2 + 9 + 6 + 2 + 1
+    # auth, tokens, orgs, invitations, health, docs (the document's declaration, the page and
+    # its assets)
+    assert counts["drop-policy"] == 5 * resources + 6 + 2 + 9 + 6 + 2 + 3
     assert counts["foreign-tokens"] == 3  # the token list, revoking one, the password change
     assert counts["tokens-survive-password-change"] == 1
     assert counts["password-change-without-current"] == counts["skip-dummy-hash"] == 1

@@ -10,6 +10,7 @@ from generator._migrations import head, next_revision, next_slot, read_revisions
 from generator._resources import (
     Resource,
     ResourceRequest,
+    article,
     build_resource,
     check_removable,
     migration_entry,
@@ -104,7 +105,11 @@ def test_bad_field_specs_are_refused(spec: str, problem: str) -> None:
         ("note", "notes"),
         ("address", "addresses"),
         ("box", "boxes"),
-        ("quiz", "quizes"),
+        ("quiz", "quizzes"),
+        ("person", "people"),
+        ("child", "children"),
+        ("analysis", "analyses"),
+        ("criterion", "criteria"),
         ("match_batch", "match_batches"),
         ("wish", "wishes"),
         ("category", "categories"),
@@ -120,6 +125,7 @@ def test_a_resource_is_the_answers_entry_of_the_contract() -> None:
     assert resource("receipt", "total:decimal:10,2", "note?:ref:note") == {
         "name": "receipt",
         "plural": "receipts",
+        "article": "a",
         "scope": "owner",
         "parent": None,
         "fields": [
@@ -140,7 +146,31 @@ def test_a_child_may_be_three_levels_deep() -> None:
 
 
 def test_plural_option_is_used() -> None:
-    assert resource("person", "name:str", plural="people")["plural"] == "people"
+    assert resource("person", "name:str", plural="persons")["plural"] == "persons"
+
+
+@pytest.mark.parametrize("word", ["sheep", "series", "news"])
+def test_a_name_whose_plural_is_itself_asks_for_plural(word: str) -> None:
+    with pytest.raises(UsageError, match=f"'{word}' reads the same in the plural.*--plural"):
+        resource(word, "name:str")
+    assert resource(word, "name:str", plural=f"{word}_items")["plural"] == f"{word}_items"
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("invoice", "an"),
+        ("estimate", "an"),
+        ("hour_log", "an"),
+        ("user_note", "a"),
+        ("memo", "a"),
+        ("unit", "a"),
+        ("honor_roll", "an"),
+    ],
+)
+def test_articles_come_from_english(word: str, expected: str) -> None:
+    assert article(word) == expected
+    assert resource(word, "name:str")["article"] == expected
 
 
 @pytest.mark.parametrize(

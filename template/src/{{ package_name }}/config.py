@@ -14,11 +14,16 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from .body_limit import DEFAULT_MAX_CONTENT_LENGTH
+from .cors import parse_origins
+from .headers import DEFAULT_HSTS_MAX_AGE
 from .outages import engine_options
 from .ratelimits import storage_options, validate_storage_uri
 
 ENVIRONMENTS = ("production", "development", "testing")
 LOG_FORMATS = ("text", "json")
+SWITCHES = {"true": True, "false": False}
+# Overrides read like the variables of the same name, rather than copied as they are.
+PARSED = ("DATABASE_URL", "CORS_ORIGINS")
 # Each worker holds its own database connections: more workers need more of them.
 MAX_DEFAULT_WORKERS = 8
 
@@ -47,6 +52,25 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+def env_switch(name: str, default: bool) -> bool:
+    """Variable `name` as `true` or `false`, `default` when unset or empty."""
+    choice = env_choice(name, "true" if default else "false", tuple(SWITCHES))
+    return SWITCHES[choice]
+
+
+def project_instance_path() -> str | None:
+    """`instance/` in the project's root (beside `pyproject.toml`), never inside `src/`.
+
+    That holds while the package runs from the project (`pip install -e .`, tests, `flask`);
+    an installed copy gets Flask's own default, `<prefix>/var/<package>-instance` (None here).
+    """
+    package = Path(__file__).resolve().parent
+    root = package.parent.parent
+    if package.parent.name == "src" and (root / "pyproject.toml").is_file():
+        return str(root / "instance")
+    return None
+
+
 def default_workers() -> int:
     """Two workers per CPU core this process may use, plus one, at most MAX_DEFAULT_WORKERS."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -57,7 +81,7 @@ def serving_config(package: str) -> dict[str, Any]:
     """Every setting of a served app, checked before gunicorn starts: the app's own, then
     `PORT` and `WEB_CONCURRENCY` (the number of worker processes)."""
     # The instance path only names the SQLite default here; the app computes its own.
-    config = load_config("instance", package, None)
+    config = load_config(project_instance_path() or "instance", package, None)
     config["PORT"] = env_int("PORT", 8000, 1, 65535)
     config["WEB_CONCURRENCY"] = env_int("WEB_CONCURRENCY", default_workers(), 1)
     return config
@@ -111,6 +135,12 @@ def load_config(
     if problem:
         raise ConfigError(f"RATELIMIT_STORAGE_URI {problem}")
     timeout = env_int("DATABASE_TIMEOUT", 5, 1, 300)
+    try:
+        cors_origins = parse_origins(
+            overrides.get("CORS_ORIGINS") or os.environ.get("CORS_ORIGINS", "")
+        )
+    except ValueError as error:
+        raise ConfigError(f"CORS_ORIGINS: {error}") from None
 
     config: dict[str, Any] = {
         "APP_ENV": environment,
@@ -121,6 +151,9 @@ def load_config(
         "DATABASE_TIMEOUT": timeout,
         "LOG_FORMAT": env_choice("LOG_FORMAT", "text", LOG_FORMATS),
         "TRUSTED_PROXY_COUNT": env_int("TRUSTED_PROXY_COUNT", 0, 0, 30),
+        "HSTS_MAX_AGE": env_int("HSTS_MAX_AGE", DEFAULT_HSTS_MAX_AGE, 0, 2**31 - 1),
+        "CORS_ORIGINS": cors_origins,
+        "DOCS_ENABLED": env_switch("DOCS_ENABLED", True),
         "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH, 1),
         "MAX_PAGE_SIZE": 100,
         "TOKEN_TTL_SECONDS": env_int("TOKEN_TTL_SECONDS", 30 * 24 * 3600, 1),
@@ -136,11 +169,9 @@ def load_config(
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/",
         "OPENAPI_JSON_PATH": "openapi.json",
-        "OPENAPI_SWAGGER_UI_PATH": "docs",
-        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
         "API_SPEC_OPTIONS": {
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}}
         },
     }
-    config.update({key: value for key, value in overrides.items() if key != "DATABASE_URL"})
+    config.update({key: value for key, value in overrides.items() if key not in PARSED})
     return config
