@@ -1,5 +1,5 @@
 """Fixtures: a tagged template repository built from the working tree, projects rendered from it,
-and throwaway PostgreSQL databases.
+and throwaway PostgreSQL databases; and the order tests run in.
 
 Everything renders from a temporary copy of `copier.yml` and `template/`, committed and tagged,
 so the tests see the working tree's template without the checkout having to be clean, and
@@ -27,6 +27,45 @@ from tests.support import (
     output,
     run,
 )
+
+# Modules whose module-scoped fixtures are costly to build (a virtual environment with the
+# wheel, projects made by old releases and updated): their tests stay together.
+ONE_WORKER_MODULES = frozenset(
+    {
+        "tests/test_resource_merge.py",
+        "tests/test_schema_upgrade.py",
+        "tests/test_update.py",
+        "tests/test_wheel.py",
+    }
+)
+
+
+def work_unit(nodeid: str) -> str:
+    """What runs together: the test's module if in ONE_WORKER_MODULES, or the test alone."""
+    module = nodeid.partition("::")[0]
+    return module if module in ONE_WORKER_MODULES else nodeid
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Heavy tests first, heaviest first; the others after them, in collection order.
+
+    Work units (`work_unit`) keep their tests together, so that a module-scoped fixture is built
+    once; the long tests (`@pytest.mark.heavy(weight)`) start first, heaviest first.
+    """
+    weight: dict[str, float] = {}
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        unit = work_unit(item.nodeid)
+        heavy = item.get_closest_marker("heavy")
+        cost = float(heavy.args[0]) if heavy and heavy.args else 1.0 if heavy else 0.0
+        weight[unit] = max(weight.get(unit, 0.0), cost)
+        first.setdefault(unit, index)
+
+    def rank(pair: tuple[int, pytest.Item]) -> tuple[float, int, int]:
+        unit = work_unit(pair[1].nodeid)
+        return (-weight[unit], first[unit], pair[0])
+
+    items[:] = [item for _, item in sorted(enumerate(items), key=rank)]
 
 
 @pytest.fixture(scope="session")
