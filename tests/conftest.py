@@ -29,7 +29,8 @@ from tests.support import (
 )
 
 # Modules whose module-scoped fixtures are costly to build (a virtual environment with the
-# wheel, projects made by old releases and updated): their tests stay together.
+# wheel, projects made by old releases and updated): one pytest-xdist worker runs each of them
+# whole. Every other test goes to whichever worker is free.
 ONE_WORKER_MODULES = frozenset(
     {
         "tests/test_resource_merge.py",
@@ -41,7 +42,7 @@ ONE_WORKER_MODULES = frozenset(
 
 
 def work_unit(nodeid: str) -> str:
-    """What runs together: the test's module if in ONE_WORKER_MODULES, or the test alone."""
+    """What one worker runs together: the test's module if in ONE_WORKER_MODULES, or the test."""
     module = nodeid.partition("::")[0]
     return module if module in ONE_WORKER_MODULES else nodeid
 
@@ -49,8 +50,10 @@ def work_unit(nodeid: str) -> str:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Heavy tests first, heaviest first; the others after them, in collection order.
 
-    Work units (`work_unit`) keep their tests together, so that a module-scoped fixture is built
-    once; the long tests (`@pytest.mark.heavy(weight)`) start first, heaviest first.
+    `scripts/test` runs the suite on pytest-xdist workers, which take the work units
+    (`work_unit`) in this order: started first, the long tests (`@pytest.mark.heavy(weight)`)
+    overlap, and the short ones fill the gaps at the end. A unit's tests stay together, so that
+    a module-scoped fixture is built once in a serial run too. Every worker sorts the same way.
     """
     weight: dict[str, float] = {}
     first: dict[str, int] = {}
@@ -66,6 +69,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return (-weight[unit], first[unit], pair[0])
 
     items[:] = [item for _, item in sorted(enumerate(items), key=rank)]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """`--dist loadgroup` sends each work unit (`work_unit`) to one worker, in the order above.
+
+    The units are named here, by module, rather than with `xdist_group` marks: pytest-xdist 3.8
+    groups by rewriting node ids, which pytest 9.2 ignores (pytest-xdist issue 1386), so its own
+    loadgroup would split the modules. Any other `--dist` is pytest-xdist's own.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
+
+    class WorkUnitScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return WorkUnitScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
