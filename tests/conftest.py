@@ -1,5 +1,5 @@
 """Fixtures: a tagged template repository built from the working tree, projects rendered from it,
-and throwaway PostgreSQL databases.
+and throwaway PostgreSQL databases; and the order tests run in.
 
 Everything renders from a temporary copy of `copier.yml` and `template/`, committed and tagged,
 so the tests see the working tree's template without the checkout having to be clean, and
@@ -27,6 +27,67 @@ from tests.support import (
     output,
     run,
 )
+
+# Modules whose module-scoped fixtures are costly to build (a virtual environment with the
+# wheel, projects made by old releases and updated): one pytest-xdist worker runs each of them
+# whole. Every other test goes to whichever worker is free.
+ONE_WORKER_MODULES = frozenset(
+    {
+        "tests/test_resource_merge.py",
+        "tests/test_schema_upgrade.py",
+        "tests/test_update.py",
+        "tests/test_wheel.py",
+    }
+)
+
+
+def work_unit(nodeid: str) -> str:
+    """What one worker runs together: the test's module if in ONE_WORKER_MODULES, or the test."""
+    module = nodeid.partition("::")[0]
+    return module if module in ONE_WORKER_MODULES else nodeid
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Heavy tests first, heaviest first; the others after them, in collection order.
+
+    `scripts/test` runs the suite on pytest-xdist workers, which take the work units
+    (`work_unit`) in this order: started first, the long tests (`@pytest.mark.heavy(weight)`)
+    overlap, and the short ones fill the gaps at the end. A unit's tests stay together, so that
+    a module-scoped fixture is built once in a serial run too. Every worker sorts the same way.
+    """
+    weight: dict[str, float] = {}
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        unit = work_unit(item.nodeid)
+        heavy = item.get_closest_marker("heavy")
+        cost = float(heavy.args[0]) if heavy and heavy.args else 1.0 if heavy else 0.0
+        weight[unit] = max(weight.get(unit, 0.0), cost)
+        first.setdefault(unit, index)
+
+    def rank(pair: tuple[int, pytest.Item]) -> tuple[float, int, int]:
+        unit = work_unit(pair[1].nodeid)
+        return (-weight[unit], first[unit], pair[0])
+
+    items[:] = [item for _, item in sorted(enumerate(items), key=rank)]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """`--dist loadgroup` sends each work unit (`work_unit`) to one worker, in the order above.
+
+    The units are named here, by module, rather than with `xdist_group` marks: pytest-xdist 3.8
+    groups by rewriting node ids, which pytest 9.2 ignores (pytest-xdist issue 1386), so its own
+    loadgroup would split the modules. Any other `--dist` is pytest-xdist's own.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
+
+    class WorkUnitScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return WorkUnitScheduling(config, log)
 
 
 @pytest.fixture(scope="session")

@@ -207,12 +207,14 @@ def test_project_with_resources_passes_ruff(resources_project: Path, env: dict[s
         assert done.returncode == 0, output(done)
 
 
+@pytest.mark.heavy(3)
 def test_project_with_resources_passes_its_suite_on_sqlite(
     resources_project_copy: Path, env: dict[str, str]
 ) -> None:
     run_generated_suite(resources_project_copy, env)
 
 
+@pytest.mark.heavy(4)
 def test_project_with_resources_passes_its_suite_on_postgres(
     resources_project_copy: Path, env: dict[str, str], postgres_url: str
 ) -> None:
@@ -251,6 +253,7 @@ def test_resource_migrations_build_the_models_schema_on_postgres(
 # add-resource and remove-resource in sequence -----------------------------------------------
 
 
+@pytest.mark.heavy(3)
 def test_resources_added_in_a_row_are_one_commit_each_and_removal_drops_one(
     project_copy: Path, env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -31,6 +31,7 @@ def edge_project(tmp_path: Path, template_repo: Path, env: dict[str, str]) -> Pa
     return dest
 
 
+@pytest.mark.heavy(3)
 def test_fields_at_the_edges_of_their_options_pass_their_tests(
     edge_project: Path, env: dict[str, str], postgres_url_if_available: str | None
 ) -> None:

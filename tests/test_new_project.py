@@ -138,10 +138,12 @@ def _unmet(requirement: Requirement, extra: str = "") -> list[str]:
     return problems
 
 
+@pytest.mark.heavy(2)
 def test_generated_suite_passes_on_sqlite(project_copy: Path, env: dict[str, str]) -> None:
     run_generated_suite(project_copy, env)
 
 
+@pytest.mark.heavy(3)
 def test_generated_suite_passes_on_postgres(
     project_copy: Path, env: dict[str, str], postgres_url: str
 ) -> None:

@@ -17,6 +17,8 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.support import SCOPECRAFT, flask, output, run
 
 PYTEST = (sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider")
@@ -25,6 +27,7 @@ DATABASE_LAYER = ("tests/security/test_row_security.py", "tests/test_migrations.
 SUITE_TIMEOUT = 1800  # the whole generated suite on PostgreSQL, on a loaded machine
 
 
+@pytest.mark.heavy(4)
 def test_the_application_layer_alone_passes_the_suite_on_postgres(
     resources_project_copy: Path, env: dict[str, str], postgres_url: str
 ) -> None:

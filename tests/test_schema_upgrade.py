@@ -149,6 +149,7 @@ def update(project: Path, env: dict[str, str]) -> None:
     assert done.returncode == 0, output(done)
 
 
+@pytest.mark.heavy(2)
 def test_an_updated_project_has_the_schema_of_a_fresh_one(
     made_at_0_1: tuple[Path, Path],
     old_project: Path,

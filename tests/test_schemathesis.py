@@ -11,10 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from generator._mutants import ProjectSource, find_mutants
 from tests.support import PACKAGE, output, run
 
-FUZZ_TIMEOUT = 1200
+# Six seeded runs; scripts/test runs other heavy tests beside them, on a loaded machine.
+FUZZ_TIMEOUT = 2400
 
 
 def fuzz(project: Path, env: dict[str, str], *args: str) -> tuple[int, str]:
@@ -73,6 +76,7 @@ def item_coverage(report: Path) -> dict[str, tuple[int, int]]:
     return {op: (successes[op], calls[op]) for op in sorted(item_operations(document))}
 
 
+@pytest.mark.heavy(6)
 def test_schemathesis_finds_no_failure_and_reaches_every_object(
     resources_project_copy: Path,
     env: dict[str, str],
@@ -107,6 +111,7 @@ def test_schemathesis_finds_no_failure_and_reaches_every_object(
         assert not unreached, f"seed {seed} on {database}: no 2xx for {unreached}"
 
 
+@pytest.mark.heavy(2)
 def test_schemathesis_catches_a_lookup_outside_the_scope(
     resources_project_copy: Path, env: dict[str, str]
 ) -> None:

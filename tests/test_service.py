@@ -53,6 +53,7 @@ def server_errors(answers: list[Answer]) -> list[str]:
     return [f"{a.method} {a.path}: {a.status} {a.body}" for a in answers if not 0 < a.status < 500]
 
 
+@pytest.mark.heavy(2)
 def test_four_workers_keep_users_apart_through_a_database_outage_and_share_the_login_limit(
     resources_project_copy: Path,
     postgres_url: str,

@@ -214,6 +214,7 @@ def test_update_summarises_files_and_the_changelog_since_the_old_release(updated
     assert "The first template." not in updated.done.stdout
 
 
+@pytest.mark.heavy(3)
 def test_updated_project_passes_its_generated_suite(
     updated: Updated, env: dict[str, str], tmp_path: Path
 ) -> None:

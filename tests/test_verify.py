@@ -6,6 +6,8 @@ import shutil
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.support import SCOPECRAFT, output, run
 
 # A suite that notices nothing: every mutant survives it.
@@ -34,6 +36,7 @@ def blind(project: Path) -> Path:
     return project
 
 
+@pytest.mark.heavy(10)
 def test_the_generated_tests_kill_every_mutant(
     resources_project_copy: Path, env: dict[str, str]
 ) -> None:
@@ -52,6 +55,7 @@ def test_the_generated_tests_kill_every_mutant(
     print(f"scopecraft verify: {summary.group(0)}, {time.monotonic() - started:.0f}s")
 
 
+@pytest.mark.heavy(4)
 def test_the_generated_tests_kill_every_database_mutant_on_postgres(
     resources_project_copy: Path, env: dict[str, str], postgres_url: str
 ) -> None:

@@ -119,6 +119,7 @@ def venv(
     return venv
 
 
+@pytest.mark.heavy(3)
 def test_installed_wheel_creates_and_updates_a_project_from_its_bundle(
     venv: Path,
     release_checkout: Path,
